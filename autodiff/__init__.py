@@ -9,7 +9,8 @@ One module per idea, mirroring the chapters:
 '0.1.0'
 """
 
-from autodiff import numerical
+from autodiff import graph, numerical, viz
+from autodiff.viz import draw_graph
 from autodiff.numerical import (
     central_difference,
     complex_step,
@@ -23,6 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "numerical",
+    "graph", "viz", "draw_graph",
     "central_difference",
     "complex_step",
     "forward_difference",
