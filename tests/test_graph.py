@@ -333,3 +333,33 @@ def test_node_class_follows_the_protocol() -> None:
     assert topological_order(b) == [a, b]
     with pytest.raises(TypeError, match="Node: op must be a string"):
         graph.Node(a, a)  # forgot the op
+
+
+# --------------------------------------------------------------------------------------------
+# The package's own engines, once they exist
+
+
+def test_topological_order_of_autodiff_values() -> None:
+    scalar = pytest.importorskip("autodiff.scalar")
+    a, b = scalar.Value(2.0), scalar.Value(-3.0)
+    c = a * b
+    d = c + a
+    e = d * d  # fan-out at d (used twice) and at a (used by c and d)
+    order = topological_order(e)
+    assert_topological(order, [e])
+    assert [id(n) for n in order] == [id(n) for n in recursive_postorder([e])]
+    ops = count_ops(e)
+    assert ops.total() == 3 and sorted(ops.values()) == [1, 2] and num_nodes(e) == 5
+    nodes, edges = trace(e)
+    assert len(edges) == 6 and sum(1 for i, o in edges if i is d) == 2
+
+
+def test_a_deep_chain_of_autodiff_values() -> None:
+    scalar = pytest.importorskip("autodiff.scalar")
+    x = y = scalar.Value(1.0)
+    for _ in range(10**5):
+        y = y * 1.0
+    order = topological_order(y)
+    assert order[-1] is y and len(order) == num_nodes(y) == len(reachable_ids([y]))
+    assert_topological(order, [y])
+    assert any(n is x for n in order[:2])  # x is the first leaf reached
