@@ -10,6 +10,13 @@ One module per idea, mirroring the chapters:
 """
 
 from autodiff import graph, numerical, viz
+from autodiff import forward, functions, levels, rules, scalar
+from autodiff.forward import Dual, derivative, jacfwd, jvp
+from autodiff.functions import (  # `abs` is ad.abs but not in __all__: it would shadow the builtin
+    abs, cos, exp, expm1, log, log1p, maximum, minimum, relu, sigmoid, sign, sin, softplus, sqrt,
+    tan, tanh,
+)
+from autodiff.scalar import Value
 from autodiff.viz import draw_graph
 from autodiff.numerical import (
     central_difference,
@@ -30,4 +37,9 @@ __all__ = [
     "forward_difference",
     "numerical_gradient",
     "numerical_jacobian",
+    # engines (forward, scalar) and the elementary functions that dispatch on type
+    "forward", "functions", "levels", "rules", "scalar",
+    "Dual", "derivative", "jvp", "jacfwd", "Value",
+    "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "log1p", "expm1",
+    "softplus", "sign", "maximum", "minimum",
 ]
