@@ -1,6 +1,7 @@
 # Autodiff from Scratch: set-up, book and tests.
 #   make book    create .venv, install the pinned environment, build the HTML into _build/html
-#   make test    the same set-up, then every test (package, notebooks, book build); summary at the end
+#   make test    the same set-up, then every test (package, notebooks, book build, the book in a
+#                browser); summary at the end
 #   make lab     open JupyterLab in the project's environment
 # Run `make help` for the rest.
 
@@ -15,7 +16,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Quiets a debugger warning that ipykernel prints when the kernel starts.
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup dot book test lab notebooks bench lock clean distclean
+.PHONY: help setup system-book system-test book test lab notebooks bench lock clean distclean
 
 help:
 	@sed -n 's/^#   /  /p' Makefile
@@ -34,15 +35,20 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
-setup: $(STAMP) dot
+setup: $(STAMP) system-book
 
-dot:
-	@sh tools/ensure_dot.sh
+# System programs, installed with apt-get when missing and possible: the book needs Graphviz `dot`;
+# the tests also need Chromium (tests/browser opens every page of the built book in it).
+system-book:
+	@sh tools/ensure_system_packages.sh dot
+
+system-test:
+	@sh tools/ensure_system_packages.sh dot chromium
 
 book: setup
 	$(PY) tools/run_suite.py book
 
-test: setup
+test: setup system-test
 	$(PY) tools/run_suite.py
 
 lab: setup
