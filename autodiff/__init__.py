@@ -9,7 +9,7 @@ One module per idea, mirroring the chapters:
 '0.1.0'
 """
 
-from autodiff import graph, numerical, viz
+from autodiff import graph, numerical, symbolic, viz
 from autodiff import forward, functions, levels, rules, scalar
 from autodiff.forward import Dual, derivative, jacfwd, jvp
 from autodiff.functions import (  # `abs` is ad.abs but not in __all__: it would shadow the builtin
@@ -31,6 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "numerical",
+    "symbolic",
     "graph", "viz", "draw_graph",
     "central_difference",
     "complex_step",
