@@ -1,0 +1,308 @@
+"""What answer cells may not do, checked twice: statically in the grader, at run time in the child.
+
+* :func:`scan` reads an answer cell's source (an AST walk, no execution) and reports uses of
+  forbidden names: another AD library (``torch``, ``jax``, ...) in every exercise, and per exercise
+  the shortcut it asks you not to take (``autodiff.graph.topological_order`` in "write your own
+  topological sort"). It resolves ``import ... as`` aliases, including the template's own imports.
+  It also lists constructs worth a human look (``eval``, ``exec``, ``__import__``), which do not
+  cost points.
+* :func:`install_guard` runs inside the batch grader's child process, before any student code. It
+  adds a PEP 578 audit hook that refuses: importing forbidden modules or ``ctypes``/``cffi``;
+  creating processes; signalling other processes; opening sockets; writing, renaming or deleting
+  files outside the child's working directory; and replacing a function's ``__code__`` or
+  defaults (so the hook itself cannot be rewritten).
+
+Both raise the bar; neither is a sandbox. A determined student can hide a name from the AST scan
+(``getattr(globals()["a" + "d"], ...)``), and audit hooks can be bypassed by native code or
+interpreter bugs. The grader's correctness does not rest on them: expected values never enter the
+student's process. For high stakes, run the grader in a throwaway container or VM.
+
+>>> scan("import torch\\nx = ad.graph.topological_order(y)", ["autodiff.graph"], {"ad": "autodiff"})
+['line 1: imports torch (another AD library)', 'line 2: uses autodiff.graph.topological_order']
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+__all__ = ["AD_LIBRARIES", "strip_magics", "import_aliases", "scan", "review", "install_guard"]
+
+#: Modules no answer may import: other automatic differentiation libraries, and native-code
+#: escape hatches that would defeat the run-time guard.
+AD_LIBRARIES: tuple[str, ...] = (
+    "torch", "jax", "jaxlib", "tensorflow", "keras", "autograd", "micrograd", "tinygrad", "mygrad",
+    "minitorch", "theano", "mxnet", "paddle", "flax", "chainer",
+)
+NATIVE_ESCAPES: tuple[str, ...] = ("ctypes", "_ctypes", "cffi")
+
+_MAGIC = re.compile(r"^(\s*)(%%?|!)")
+
+
+def strip_magics(source: str) -> str:
+    """Replace IPython magics and shell escapes (``%time``, ``%%timeit``, ``!ls``) by ``pass``.
+
+    The batch grader runs plain Python; a magic is not part of any answer.
+
+    >>> strip_magics("%matplotlib inline\\nx = 1\\n    !ls")
+    'pass  # IPython magic removed\\nx = 1\\n    pass  # IPython magic removed'
+    """
+    lines = []
+    for line in source.splitlines():
+        match = _MAGIC.match(line)
+        lines.append(f"{match.group(1)}pass  # IPython magic removed" if match else line)
+    return "\n".join(lines)
+
+
+def import_aliases(sources: Iterable[str]) -> dict[str, str]:
+    """The names bound by top-level imports in ``sources``: ``{"ad": "autodiff", "np": "numpy"}``.
+
+    >>> import_aliases(["import autodiff as ad\\nfrom autodiff.graph import trace as t\\nimport os.path"])
+    {'ad': 'autodiff', 't': 'autodiff.graph.trace', 'os': 'os'}
+    """
+    aliases: dict[str, str] = {}
+    for source in sources:
+        try:
+            tree = ast.parse(strip_magics(source))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            aliases.update(_bindings(node))
+    return aliases
+
+
+def _bindings(node: ast.AST) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                found[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                found[top] = top
+    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        for alias in node.names:
+            if alias.name != "*":
+                found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return found
+
+
+def _matches(dotted: str, forbidden: str) -> bool:
+    if dotted == forbidden or dotted.startswith(forbidden + "."):
+        return True
+    # `g = autodiff.graph` then `g.topological_order`: flag the module itself when the forbidden
+    # name lives inside it, unless it is a bare top-level package (``autodiff`` alone is fine).
+    return "." in dotted and forbidden.startswith(dotted + ".")
+
+
+def _is_getattr(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and len(node.args) >= 2
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    )
+
+
+def _dotted(node: ast.AST, aliases: Mapping[str, str]) -> str | None:
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif _is_getattr(node):
+            parts.append(node.args[1].value)  # type: ignore[attr-defined]
+            node = node.args[0]  # type: ignore[attr-defined]
+        elif isinstance(node, ast.Name):
+            root = aliases.get(node.id)
+            if root is None:
+                return None
+            return ".".join([root, *reversed(parts)])
+        else:
+            return None
+
+
+def scan(source: str, forbidden: Sequence[str], template_aliases: Mapping[str, str] | None = None) -> list[str]:
+    """Findings (``"line 3: uses autodiff.graph.topological_order"``) for one answer cell.
+
+    ``forbidden`` holds dotted names the exercise rules out, on top of :data:`AD_LIBRARIES` and
+    ``ctypes``/``cffi``, which every exercise rules out. A cell that does not parse has no findings
+    (running it will report the ``SyntaxError``). Defining a function whose name happens to equal a
+    forbidden attribute is fine: only imports and references through an imported name count.
+
+    >>> scan("def topological_order(root):\\n    return []", ["autodiff.graph.topological_order"], {})
+    []
+    >>> scan("from autodiff import graph as g\\ng.topological_order(r)", ["autodiff.graph.topological_order"])
+    ['line 1: imports autodiff.graph', 'line 2: uses autodiff.graph.topological_order']
+    """
+    try:
+        tree = ast.parse(strip_magics(source))
+    except SyntaxError:
+        return []
+    aliases = dict(template_aliases or {})
+    for node in tree.body:
+        aliases.update(_bindings(node))
+    rules = [(name, "") for name in forbidden] + [
+        (name, " (another AD library)") for name in AD_LIBRARIES
+    ] + [(name, " (native code is not allowed)") for name in NATIVE_ESCAPES]
+    findings: list[str] = []
+
+    def flag(line: int, verb: str, dotted: str) -> None:
+        for name, why in rules:
+            if _matches(dotted, name):
+                finding = f"line {line}: {verb} {dotted}{why}"
+                if finding not in findings:
+                    findings.append(finding)
+                return
+
+    inner: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                flag(node.lineno, "imports", alias.name)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            flag(node.lineno, "imports", node.module)
+            for alias in node.names:
+                flag(node.lineno, "imports", f"{node.module}.{alias.name}")
+        elif isinstance(node, ast.Call) and _is_dynamic_import(node):
+            flag(node.lineno, "imports", node.args[0].value)  # type: ignore[attr-defined]
+        if isinstance(node, ast.Attribute):
+            inner.add(id(node.value))
+        elif _is_getattr(node):
+            inner.add(id(node.args[0]))  # type: ignore[attr-defined]
+    # Only the outermost expression of each attribute chain: `ad.graph.topological_order`.
+    for node in ast.walk(tree):
+        if id(node) in inner or isinstance(getattr(node, "ctx", None), ast.Store):
+            continue
+        if isinstance(node, (ast.Attribute, ast.Name)) or _is_getattr(node):
+            dotted = _dotted(node, aliases)
+            if dotted is not None:
+                flag(node.lineno, "uses", dotted)  # type: ignore[attr-defined]
+    return findings
+
+
+def _is_dynamic_import(node: ast.Call) -> bool:
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return (
+        name in ("__import__", "import_module")
+        and bool(node.args)
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    )
+
+
+_REVIEW_CALLS = {"eval", "exec", "compile", "__import__", "import_module", "globals", "vars", "setattr"}
+
+
+def review(source: str) -> list[str]:
+    """Constructs that do not cost points but deserve a human look in the report.
+
+    >>> review("f = eval('lambda x: x')")
+    ['line 1: calls eval']
+    """
+    try:
+        tree = ast.parse(strip_magics(source))
+    except SyntaxError:
+        return []
+    notes = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name in _REVIEW_CALLS:
+                notes.append(f"line {node.lineno}: calls {name}")
+    return sorted(set(notes), key=lambda n: (int(n.split(":")[0].split()[1]), n))
+
+
+# The guard is compiled from source so that everything it uses is a constant of its own code or a
+# default argument bound at creation: no closure cells or globals a student could rebind.
+_GUARD_SOURCE = '''
+def guard(event, args, _workdir={workdir!r}, _blocked_imports={blocked!r},
+          _getpid=getpid, _getcwd=getcwd, _fspath_types=(str, bytes), _type=type, _len=len,
+          _decode=bytes.decode, _split=str.split, _startswith=str.startswith, _join=str.join,
+          _int=int, _WRITE=write_flags, _PermissionError=PermissionError, _ImportError=ImportError):
+    if event == "import":
+        name = args[0]
+        if _type(name) is str and _split(name, ".")[0] in _blocked_imports:
+            raise _ImportError("the grader does not allow importing " + name + " in answers")
+        return
+    if event == "open":
+        path, mode, flags = args[0], args[1], args[2]
+        if _type(flags) is not _int or not (flags & _WRITE):
+            return
+        if _type(path) is _int:
+            return
+        paths = (path,)
+    elif event in ("os.remove", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.truncate",
+                   "os.utime", "os.rename", "os.link", "os.symlink", "shutil.rmtree",
+                   "shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.move",
+                   "os.chflags", "os.lchflags", "os.lchown", "os.mkfifo", "os.mknod"):
+        if event in ("os.symlink", "os.link"):
+            raise _PermissionError("the grader does not allow " + event + " in answers")
+        paths = tuple(a for a in args if _type(a) in _fspath_types)
+        for a in args:
+            if a is not None and _type(a) not in _fspath_types and _type(a) is not _int:
+                raise _PermissionError("the grader only allows " + event + " on str paths")
+            if _type(a) is _int and event not in ("os.chmod", "os.chown", "os.mkdir", "os.mkfifo", "os.mknod", "os.utime", "os.truncate"):
+                raise _PermissionError("the grader does not allow " + event + " with a directory fd")
+    elif event in ("os.fork", "os.forkpty", "os.exec", "os.posix_spawn", "os.spawn", "os.system",
+                   "subprocess.Popen", "pty.spawn", "os.startfile", "resource.setrlimit",
+                   "resource.prlimit", "os.setns", "os.unshare"):
+        raise _PermissionError("the grader does not allow " + event + " in answers")
+    elif event in ("os.kill", "os.killpg", "signal.pthread_kill"):
+        if event == "signal.pthread_kill" or args[0] != _getpid():
+            raise _PermissionError("the grader does not allow signalling other processes")
+        return
+    elif event == "object.__setattr__":
+        if _len(args) > 1 and args[1] in ("__code__", "__defaults__", "__kwdefaults__"):
+            raise _PermissionError("the grader does not allow replacing " + args[1])
+        return
+    elif _startswith(event, "socket.") or _startswith(event, "ctypes.") or event == "urllib.Request":
+        raise _PermissionError("the grader does not allow " + event + " in answers")
+    else:
+        return
+    for path in paths:
+        if _type(path) is bytes:
+            path = _decode(path, "utf-8", "surrogateescape")
+        if _type(path) is not str:
+            raise _PermissionError("the grader only allows writing to str paths")
+        if not _startswith(path, "/"):
+            path = _getcwd() + "/" + path
+        parts = []
+        for part in _split(path, "/"):
+            if part == "" or part == ".":
+                continue
+            if part == "..":
+                if parts:
+                    parts.pop()
+            else:
+                parts.append(part)
+        normal = "/" + _join("/", parts)
+        if normal != _workdir and not _startswith(normal, _workdir + "/"):
+            raise _PermissionError("the grader only allows writing inside the working directory, not " + normal)
+'''
+
+
+def install_guard(workdir: str, blocked_imports: Sequence[str] = ()) -> None:
+    """Add the audit hook described in the module docstring (for the child process only).
+
+    ``workdir`` is the only directory the student's code may write to; ``blocked_imports`` adds
+    top-level module names to :data:`AD_LIBRARIES` and the native-code modules.
+    """
+    import os
+    import sys
+
+    blocked = frozenset([*AD_LIBRARIES, *NATIVE_ESCAPES, *blocked_imports])
+    scope = {
+        "__builtins__": __builtins__,
+        "getpid": os.getpid,
+        "getcwd": os.getcwd,
+        "write_flags": os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC,
+    }
+    source = _GUARD_SOURCE.format(workdir=os.path.realpath(workdir), blocked=blocked)
+    exec(compile(source, "<autodiff/grading/policy.py: guard>", "exec"), scope)
+    sys.addaudithook(scope["guard"])
