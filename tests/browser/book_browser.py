@@ -3,8 +3,9 @@
 - The site is `_build/html` of the checkout, or the folder in `$BOOK_HTML` (an absolute path, or one
   relative to the checkout). Screenshots of every page's first screen go to `$BOOK_SCREENSHOTS`,
   by default `screenshots/` beside the site (`_build/screenshots/`).
-- The pages are the documents of `_toc.yml` (read by the parser the build itself uses) plus the
-  pages Sphinx generates (index, search), so a chapter added to the TOC is tested with no edit here.
+- The pages are the documents of `_toc.yml` (read by the parser the build itself uses; another
+  book's with `$BOOK_SOURCE`) plus the pages Sphinx generates (index, search), so a chapter added
+  to the TOC is tested with no edit here.
 - The browser is `$CHROMIUM`, else the first of CHROMIUM_NAMES on PATH (the order in which
   `tools/ensure_system_packages.sh chromium` looks). Playwright drives it; Playwright's own browser
   download (`playwright install`) is never used.
@@ -65,16 +66,23 @@ def screenshot_dir() -> Path:
     return site_dir().parent / "screenshots"
 
 
+def source_dir() -> Path:
+    """The book's source folder, with `_toc.yml`: `$BOOK_SOURCE`, else this checkout."""
+    configured = os.environ.get("BOOK_SOURCE")
+    return Path(configured).resolve() if configured else ROOT
+
+
 def toc_docnames() -> list[str]:
     """Every document of `_toc.yml`, root first, as parsed by sphinx-external-toc (the build's parser)."""
     from sphinx_external_toc.parsing import parse_toc_yaml
 
-    site_map = parse_toc_yaml(ROOT / "_toc.yml")
+    source = source_dir()
+    site_map = parse_toc_yaml(source / "_toc.yml")
     names = list(site_map)
     for pattern in site_map.globs():
-        for path in sorted(ROOT.glob(pattern + ".*")):
+        for path in sorted(source.glob(pattern + ".*")):
             if path.suffix in (".md", ".ipynb", ".rst"):
-                name = path.relative_to(ROOT).with_suffix("").as_posix()
+                name = path.relative_to(source).with_suffix("").as_posix()
                 if name not in names:
                     names.append(name)
     return names
