@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
@@ -94,12 +95,14 @@ def page_names() -> list[str]:
 
 
 def chromium_executable() -> str | None:
+    """`$CHROMIUM`, else the first browser of CHROMIUM_NAMES on PATH whose `--version` runs (Ubuntu's
+    `chromium-browser` can be a stub that only asks for a snap)."""
     configured = os.environ.get("CHROMIUM")
     if configured:
         return configured
     for name in CHROMIUM_NAMES:
         found = shutil.which(name)
-        if found:
+        if found and subprocess.run([found, "--version"], capture_output=True, timeout=60).returncode == 0:
             return found
     return None
 
