@@ -3,6 +3,12 @@
 One module per idea, mirroring the chapters:
 
 * :mod:`autodiff.numerical`: finite differences and the complex step (chapter 1).
+* :mod:`autodiff.functions`, :mod:`autodiff.rules`, :mod:`autodiff.levels`: elementary functions
+  that dispatch on type, their derivative rules, nesting levels (chapters 1, 3, 9).
+* :mod:`autodiff.forward`: ``Dual``, ``derivative``, ``jvp``, ``jacfwd`` (chapter 3).
+* :mod:`autodiff.scalar`: ``Value``, reverse mode on scalars (chapters 4, 5).
+* :mod:`autodiff.nn`, :mod:`autodiff.datasets`, :mod:`autodiff.check`: MLPs, losses and SGD on
+  ``Value``; seeded toy data; ``gradcheck`` (chapter 6 onward).
 
 >>> import autodiff as ad
 >>> ad.__version__
@@ -11,6 +17,8 @@ One module per idea, mirroring the chapters:
 
 from autodiff import graph, numerical, symbolic, viz
 from autodiff import forward, functions, levels, rules, scalar
+from autodiff import check, datasets, nn
+from autodiff.check import gradcheck
 from autodiff.forward import Dual, derivative, jacfwd, jvp
 from autodiff.functions import (  # `abs` is ad.abs but not in __all__: it would shadow the builtin
     abs, cos, exp, expm1, log, log1p, maximum, minimum, relu, sigmoid, sign, sin, softplus, sqrt,
@@ -39,7 +47,7 @@ __all__ = [
     "numerical_gradient",
     "numerical_jacobian",
     # engines (forward, scalar) and the elementary functions that dispatch on type
-    "forward", "functions", "levels", "rules", "scalar",
+    "forward", "functions", "levels", "rules", "scalar", "check", "datasets", "nn", "gradcheck",
     "Dual", "derivative", "jvp", "jacfwd", "Value",
     "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "log1p", "expm1",
     "softplus", "sign", "maximum", "minimum",
