@@ -294,7 +294,7 @@ class Batch:
             results = [_synthetic(c, cases, "missing", f"no answer cell for {exercise.id} in the submission") for c, cases in planned]
         else:
             sources = [cell.source for cell in answers.cells[exercise.id]]
-            entry["flags"] = [f for s in sources for f in policy.scan(s, exercise.forbidden, template.aliases)]
+            entry["flags"] = [f for s in sources for f in policy.scan(s, exercise.forbidden, template.aliases, exercise.allowed)]
             entry["review"] = [r for s in sources for r in policy.review(s)]
             if entry["flags"]:
                 message = "not accepted: " + entry["flags"][0]

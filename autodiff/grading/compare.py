@@ -180,7 +180,7 @@ def fmt(value: Any, width: int = 48) -> str:
     """A short, deterministic rendering of plain data for tables and messages.
 
     >>> fmt([0.1 + 0.2, -3, "a", None, {"g": 1e-12}])
-    "[0.3, -3, 'a', None, {g: 1e-12}]"
+    "[0.3, -3, 'a', None, {g=1e-12}]"
     >>> fmt(list(range(100)), width=20)
     '[0, 1, 2, 3, 4, 5, …'
     """
@@ -204,5 +204,5 @@ def _render(value: Any, depth: int) -> str:
             items.append(f"… {len(value)} items")
         return "[" + ", ".join(items) + "]"
     if kind is dict:
-        return "{" + ", ".join(f"{k}: {_render(v, depth + 1)}" for k, v in list(value.items())[:8]) + "}"
+        return "{" + ", ".join(f"{k}={_render(v, depth + 1)}" for k, v in list(value.items())[:8]) + "}"
     return f"<{kind.__name__}>"

@@ -76,13 +76,14 @@ def answer_findings(exercise: Exercise, ns: Mapping[str, Any]) -> list[str]:
         qualname = getattr(obj, "__qualname__", None)
         if isinstance(module, str) and isinstance(qualname, str) and module not in ("__main__", "builtins"):
             dotted = f"{module}.{qualname}"
-            if any(dotted == f or dotted.startswith(f + ".") for f in (*exercise.forbidden, *policy.AD_LIBRARIES)):
+            allowed = any(dotted == a or dotted.startswith(a + ".") for a in exercise.allowed)
+            if not allowed and any(dotted == f or dotted.startswith(f + ".") for f in (*exercise.forbidden, *policy.AD_LIBRARIES)):
                 findings.append(f"`{name}` is {dotted}, not your own code")
         try:
             source = inspect.getsource(obj)
         except (TypeError, OSError):
             continue
-        findings += [f"`{name}`: {finding}" for finding in policy.scan(source, exercise.forbidden, aliases)]
+        findings += [f"`{name}`: {finding}" for finding in policy.scan(source, exercise.forbidden, aliases, exercise.allowed)]
     return findings
 
 

@@ -125,11 +125,17 @@ def _dotted(node: ast.AST, aliases: Mapping[str, str]) -> str | None:
             return None
 
 
-def scan(source: str, forbidden: Sequence[str], template_aliases: Mapping[str, str] | None = None) -> list[str]:
+def scan(
+    source: str,
+    forbidden: Sequence[str],
+    template_aliases: Mapping[str, str] | None = None,
+    allowed: Sequence[str] = (),
+) -> list[str]:
     """Findings (``"line 3: uses autodiff.graph.topological_order"``) for one answer cell.
 
     ``forbidden`` holds dotted names the exercise rules out, on top of :data:`AD_LIBRARIES` and
-    ``ctypes``/``cffi``, which every exercise rules out. A cell that does not parse has no findings
+    ``ctypes``/``cffi``, which every exercise rules out; names under an ``allowed`` prefix are fine
+    (``allowed=["autodiff.grading"]`` with ``forbidden=["autodiff"]``). A cell that does not parse has no findings
     (running it will report the ``SyntaxError``). Defining a function whose name happens to equal a
     forbidden attribute is fine: only imports and references through an imported name count.
 
@@ -151,6 +157,8 @@ def scan(source: str, forbidden: Sequence[str], template_aliases: Mapping[str, s
     findings: list[str] = []
 
     def flag(line: int, verb: str, dotted: str) -> None:
+        if any(dotted == a or dotted.startswith(a + ".") for a in allowed):
+            return
         for name, why in rules:
             if _matches(dotted, name):
                 finding = f"line {line}: {verb} {dotted}{why}"

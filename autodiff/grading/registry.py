@@ -165,8 +165,10 @@ class Exercise:
     """One graded exercise: an id such as ``"5.1"``, the names its answer cell defines, its checks.
 
     ``forbidden`` lists dotted names (modules, or attributes such as
-    ``"autodiff.graph.topological_order"``) the answer cells may not use; see
-    :mod:`autodiff.grading.policy`.
+    ``"autodiff.graph.topological_order"``) the answer cells may not use, ``allowed`` exceptions
+    inside them (``"autodiff.grading"`` when ``"autodiff"`` is forbidden); see
+    :mod:`autodiff.grading.policy`. Forbidden functions are also replaced, in the grader's child
+    process, by ones that raise.
     """
 
     id: str
@@ -174,6 +176,7 @@ class Exercise:
     answers: tuple[str, ...]
     chapter: Chapter
     forbidden: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()
     checks: list[Check] = field(default_factory=list)
 
     def check(self, points: float, hidden: bool = False) -> Callable[[MakeCases], MakeCases]:
@@ -232,7 +235,12 @@ class Chapter:
         return getattr(module, "__file__", None)
 
     def exercise(
-        self, id: str, title: str, answers: Sequence[str], forbidden: Sequence[str] = ()
+        self,
+        id: str,
+        title: str,
+        answers: Sequence[str],
+        forbidden: Sequence[str] = (),
+        allowed: Sequence[str] = (),
     ) -> Exercise:
         """Declare exercise ``id`` whose answer cell must define ``answers``."""
         if not id or not isinstance(id, str):
@@ -241,7 +249,7 @@ class Chapter:
             raise ValueError(f"Chapter.exercise: exercise {id!r} is declared twice in {self.key}")
         if isinstance(answers, str) or not answers:
             raise ValueError(f"Chapter.exercise: answers must be a non-empty tuple of names, got {answers!r}")
-        exercise = Exercise(id, title, tuple(answers), self, tuple(forbidden))
+        exercise = Exercise(id, title, tuple(answers), self, tuple(forbidden), tuple(allowed))
         self.exercises[id] = exercise
         if _CHAPTERS.get(self.key) is self:
             _EXERCISES[id] = exercise
