@@ -4,8 +4,8 @@ A symbolic differentiator turns an *expression* for ``f`` into an expression for
 the textbook rules (sum, product, quotient, power and chain rule) to every node. The result is exact,
 but it can be far larger than ``f``: the product rule turns ``a*b`` into ``da*b + a*db``, which
 mentions ``a`` and ``b`` once more each, and nesting repeats that at every level. This is
-*expression swell*. The classic example (Baydin et al. 2018, table 1) is the logistic map
-``l_1 = x``, ``l_{n+1} = 4*l_n*(1 - l_n)``, built here by :func:`logistic_map`.
+*expression swell*. The classic example, from Baydin et al.'s survey of automatic differentiation
+(2018), is the logistic map ``l_1 = x``, ``l_{n+1} = 4*l_n*(1 - l_n)``, built by :func:`logistic_map`.
 
 Swell is mostly *repetition*. Written out as a tree, ``l_n`` already doubles at every step, because
 ``l_n`` appears twice in ``l_{n+1}``; but both occurrences are the same sub-expression. Expressions
