@@ -251,6 +251,10 @@ class Batch:
         except Unreadable as error:
             report["message"] = str(error)
             report["duration"] = round(time.perf_counter() - start, 3)
+            only = self.forced or (next(iter(self.templates)) if len(self.templates) == 1 else None)
+            if only is not None:  # the row still shows what the submission was worth
+                report["exercise_set"] = only
+                report["max"] = sum(e.points for e in self.chapters[only].exercises.values())
             return report
         chapter = self.chapters[template.key]
         answers = template.answers(cells)
@@ -357,12 +361,20 @@ class Batch:
             entry["notes"].append(f"{duplicates} duplicate results were written to the report channel; the first of each was used")
         ending = run.ending()
         where = next((c["cell"] for c in cells if c["status"] in ("timeout", "crashed")), "the checks")
+        own = next(
+            (c for c in cells if c["cell"].startswith(f"answer cell of {exercise.id}") and c["status"] in ("error", "timeout")),
+            None,
+        )
         results = []
         for (chk, cases), row in zip(planned, tokens):
             found = []
             for token in row:
-                if token in outcomes:
-                    found.append(outcomes[token])
+                outcome = outcomes.get(token)
+                if own is not None and type(outcome) is dict and outcome.get("undefined"):
+                    # The answer is undefined because its cell failed: that failure is the status.
+                    found.append({"status": own["status"], "message": f"{own['cell']}: {own['message']}"})
+                elif token in outcomes:
+                    found.append(outcome)
                 elif ending is not None:
                     found.append({"status": ending[0], "message": f"{ending[1]} while running {where}"})
                 else:
@@ -431,11 +443,9 @@ class Batch:
         writer.writerow(["submission", *columns, "total", "max", "status"])
         for report in reports:
             points = {e["id"]: e["points"] for e in report["exercises"]}
-            maximum = report["max"] or sum(
-                e.points for key in [report.get("exercise_set")] if key for e in self.chapters[key].exercises.values()
-            )
             writer.writerow(
-                [report["id"], *[f"{points.get(c, 0):g}" for c in columns], f"{report['total']:g}", f"{maximum:g}", report["status"]]
+                [report["id"], *[f"{points.get(c, 0):g}" for c in columns], f"{report['total']:g}",
+                 f"{report['max']:g}", report["status"]]
             )
         return buffer.getvalue()
 

@@ -156,15 +156,16 @@ def scan(
     ] + [(name, " (native code is not allowed)") for name in NATIVE_ESCAPES]
     findings: list[str] = []
 
-    def flag(line: int, verb: str, dotted: str) -> None:
+    def flag(line: int, verb: str, dotted: str) -> bool:
         if any(dotted == a or dotted.startswith(a + ".") for a in allowed):
-            return
+            return False
         for name, why in rules:
             if _matches(dotted, name):
                 finding = f"line {line}: {verb} {dotted}{why}"
                 if finding not in findings:
                     findings.append(finding)
-                return
+                return True
+        return False
 
     inner: set[int] = set()
     for node in ast.walk(tree):
@@ -172,9 +173,9 @@ def scan(
             for alias in node.names:
                 flag(node.lineno, "imports", alias.name)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            flag(node.lineno, "imports", node.module)
-            for alias in node.names:
-                flag(node.lineno, "imports", f"{node.module}.{alias.name}")
+            if not flag(node.lineno, "imports", node.module):
+                for alias in node.names:
+                    flag(node.lineno, "imports", f"{node.module}.{alias.name}")
         elif isinstance(node, ast.Call) and _is_dynamic_import(node):
             flag(node.lineno, "imports", node.args[0].value)  # type: ignore[attr-defined]
         if isinstance(node, ast.Attribute):

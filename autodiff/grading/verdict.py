@@ -133,7 +133,7 @@ def run_case(
     except CaseTimeout as error:
         outcome = {"status": "timeout", "message": str(error)}
     except AnswerMissing as error:
-        outcome = {"status": "missing", "message": str(error)}
+        outcome = {"status": "missing", "message": str(error), "undefined": True}
     except NotImplementedError as error:
         where = _location(error)
         outcome = {"status": "missing", "message": f"not answered yet: {where[0] if where else 'the code'} raises NotImplementedError"}
