@@ -45,6 +45,11 @@ def steps() -> dict[str, Step]:
             "pytest over tests/ (package, grader, property tests, PyTorch oracle)",
             [*pytest, "-n", "auto", "-q", "tests"],
         ),
+        "exercises": Step(
+            "exercises",
+            "exercises/*.ipynb are what `python -m autodiff.grading generate` makes from solutions/",
+            [str(BIN / "python"), "-m", "autodiff.grading", "generate", "--check"],
+        ),
         "notebooks": Step(
             "notebooks",
             "nbval (strict: stored outputs compared) over " + ", ".join(f"{d}/" for d in NOTEBOOK_DIRS),
