@@ -350,7 +350,8 @@ def test_check_on_the_stubs_says_not_answered_and_never_raises() -> None:
     for exercise_id in ch05.chapter.exercises:
         text = printed(check, exercise_id, ns)
         assert "not answered yet" in text, text
-    assert printed(check, "5.1", {}).startswith("Exercise 5.1 (Multiplication and its backward rule): not answered yet.")
+    assert printed(check, "5.1", {}).startswith(
+        "Exercise 5.1 (Multiplication and its backward rule): not answered yet (`Value` is not defined")
     assert printed(check, "nope", {}).startswith("check: no exercise 'nope'")
 
 
@@ -515,3 +516,11 @@ def test_run_public_on_a_chapter_of_ones_own() -> None:
         assert run_public(ex, {"double": lambda x: 2})[0].cases[1].status == "fail"
     finally:
         forget_chapter("97_local")
+
+
+def test_the_example_on_the_grading_page_is_what_check_prints() -> None:
+    page = (ROOT / "grading.md").read_text(encoding="utf-8")
+    example = page.split("```text\n", 1)[1].split("```", 1)[0]
+    ns = namespace_of(SOLUTIONS)
+    ns["sub"] = lambda a, b: _assigning_sub(ns, a, b)
+    assert printed(check, "5.6", ns) == example

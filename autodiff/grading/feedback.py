@@ -45,8 +45,9 @@ def check_table(exercise_id: str, title: str, results: Sequence[CheckResult], hi
     available = sum(r.max_points for r in results)
     head = f"Exercise {exercise_id} ({title})"
     if cases and all(c.status == "missing" for c in cases):
+        why = cases[0].message.removeprefix("not answered yet: ")
         return (
-            f"{head}: not answered yet. {_clip(cases[0].message, 160)}\n"
+            f"{head}: not answered yet ({_clip(why, 160)}).\n"
             "Write your answer in the exercise's cell, run that cell, then run this check again."
         )
     rows = [("case", "expected", "got", "result")]
