@@ -524,3 +524,14 @@ def test_the_example_on_the_grading_page_is_what_check_prints() -> None:
     ns = namespace_of(SOLUTIONS)
     ns["sub"] = lambda a, b: _assigning_sub(ns, a, b)
     assert printed(check, "5.6", ns) == example
+
+
+@pytest.mark.parametrize("name", ["registry", "compare", "verdict", "policy", "notebook", "child", "runner", "batch",
+                                  "generate", "feedback", "inline", "oracles", "ch05", "__main__", "__init__"])
+def test_docstring_examples_run(name: str) -> None:
+    import doctest
+    import importlib
+
+    module = importlib.import_module("autodiff.grading" if name == "__init__" else f"autodiff.grading.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -1,4 +1,11 @@
-"""Command line of the grader: ``python -m autodiff.grading {grade,generate,list} ...``."""
+"""Command line of the grader: ``python -m autodiff.grading {grade,generate,list} ...``.
+
+>>> main(["list"])  # doctest: +ELLIPSIS
+05_micrograd: Build a micrograd-style engine (22 points)
+  5.1    Multiplication and its backward rule               3 points (1 public, 2 hidden)
+...
+0
+"""
 
 from __future__ import annotations
 
@@ -56,6 +63,11 @@ def _positive_int(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The argument parser of the three commands.
+
+    >>> parser().parse_args(["grade", "a.ipynb", "--out", "out", "-j", "2"]).jobs
+    2
+    """
     main = argparse.ArgumentParser(
         prog="python -m autodiff.grading", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -169,6 +181,13 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; the exit status (0 when the command ran, 1 on a failed check, 2 on usage).
+
+    >>> main([])  # doctest: +ELLIPSIS
+    usage: python -m autodiff.grading [-h] COMMAND ...
+    ...
+    2
+    """
     args = parser().parse_args(argv)
     if args.command == "grade":
         return _grade(args)

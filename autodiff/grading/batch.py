@@ -64,7 +64,11 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def default_templates_dir() -> Path:
-    """``exercises/`` of the checkout the package is installed from, else ``./exercises``."""
+    """``exercises/`` of the checkout the package is installed from, else ``./exercises``.
+
+    >>> default_templates_dir().name
+    'exercises'
+    """
     beside = _PACKAGE_DIR.parent.parent / "exercises"
     return beside if beside.is_dir() else Path("exercises")
 
@@ -138,6 +142,14 @@ class Batch:
 
     ``template`` forces one template for every submission; otherwise each submission's template
     is found in ``templates_dir`` from its answer cells' exercise ids (or its file name).
+
+    >>> batch = Batch(seed=7)
+    >>> batch.columns
+    ['5.1', '5.2', '5.3', '5.4', '5.5', '5.6', '5.7']
+    >>> with Runner(batch.limits) as runner:
+    ...     report = batch.grade_submission(default_templates_dir() / "05_micrograd.ipynb", runner)
+    >>> report["total"], report["max"], report["status"]
+    (0, 22, 'missing')
     """
 
     def __init__(

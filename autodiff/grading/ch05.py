@@ -28,6 +28,13 @@ student's ``mul`` and ``power`` (through ``/`` and unary ``-``), as the notebook
 Answers may not use the ``autodiff`` package (other than ``autodiff.grading``): it is the engine
 being built. ``autodiff.graph.topological_order`` and ``Value.backward`` also raise in the grader's
 child process for 5.4 and 5.5.
+
+The module's public object is :data:`chapter`; the drivers and checks are reached through it.
+
+>>> [(e.id, e.points) for e in chapter.exercises.values()]
+[('5.1', 3), ('5.2', 3), ('5.3', 3), ('5.4', 4), ('5.5', 3), ('5.6', 3), ('5.7', 3)]
+>>> sum(e.points for e in chapter.exercises.values())
+22
 """
 
 from __future__ import annotations
@@ -43,6 +50,8 @@ from autodiff.grading.oracles import topological_order_problem
 from autodiff.grading.registry import Case, Chapter, need
 from autodiff.graph import topological_order as _reference_order
 from autodiff.numerical import central_difference
+
+__all__ = ["chapter"]
 
 chapter = Chapter("05_micrograd", "Build a micrograd-style engine", module=__name__)
 

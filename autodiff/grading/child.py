@@ -170,7 +170,19 @@ def _set_tripwires(names: list[str]) -> None:
 
 
 def execute(job: dict[str, Any], results_fd: int = RESULTS_FD) -> None:
-    """Run ``job`` in this process (already started with its output files in place); never returns."""
+    """Run ``job`` in this process (already started with its output files in place); never returns.
+
+    It ends the process with ``os._exit``, so it only ever runs in a child; the runner starts one
+    (here, a fresh interpreter, which calls this function from :func:`main`):
+
+    >>> from autodiff.grading.runner import Limits, Runner
+    >>> job = {"cells": [{"key": "t0", "label": "cell 1", "answer": None, "source": "x = 1 / 0"}],
+    ...        "cases": [], "checks_module": "autodiff.grading.ch05", "preload": []}
+    >>> with Runner(Limits(timeout=20), mode="spawn") as runner:
+    ...     events = runner.run(job).events
+    >>> [e.get("state") for e in events if e["ev"] == "cell"], events[-1]["ev"]
+    (['start', 'error'], 'end')
+    """
     started = time.monotonic()
     try:
         os.chdir(job["workdir"])
@@ -310,7 +322,20 @@ def _child_setup(job: dict[str, Any]) -> None:
 
 
 def serve(read_fd: int, write_fd: int) -> None:
-    """The zygote: read jobs (JSON lines), fork a child for each, enforce its deadline, reply."""
+    """The zygote: read jobs (JSON lines), fork a child for each, enforce its deadline, reply.
+
+    Requests are ``{"op": "preload", "modules": [...], "chapters": [[module, path], ...]}`` (answered
+    ``{"ok": true}``) and ``{"op": "run", "job": {...}}`` (answered ``{"pid": ...}`` at once, then
+    ``{"status", "killed", "duration", "max_rss_kb"}`` when the child has ended or been killed).
+    :class:`~autodiff.grading.runner.Runner` is its only client:
+
+    >>> from autodiff.grading.runner import Limits, Runner
+    >>> job = {"cells": [{"key": "t0", "label": "cell 1", "answer": None, "source": "while True: pass"}],
+    ...        "cases": [], "checks_module": "autodiff.grading.ch05", "preload": []}
+    >>> with Runner(Limits(timeout=0.5), mode="fork") as runner:
+    ...     runner.run(job).events[-2]["kind"]
+    'timeout'
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader stops us by closing the pipe
     reader = os.fdopen(read_fd, "rb")
 
@@ -348,6 +373,11 @@ def serve(read_fd: int, write_fd: int) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Entry point of ``python -I -m autodiff.grading.child``: a job file, or ``--serve`` (zygote).
+
+    >>> main([])
+    2
+    """
     if len(argv) == 3 and argv[0] == "--serve":
         serve(int(argv[1]), int(argv[2]))
         return 0

@@ -38,7 +38,11 @@ _MAX_ITEMS = 1_000_000
 
 
 class NotPlain(TypeError):
-    """A result that is not plain data (a student object where a number was expected)."""
+    """A result that is not plain data (a student object where a number was expected).
+
+    >>> issubclass(NotPlain, TypeError)
+    True
+    """
 
 
 def to_plain(value: Any) -> Plain:

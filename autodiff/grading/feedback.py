@@ -39,7 +39,14 @@ def _plural(x: float, word: str) -> str:
 
 
 def check_table(exercise_id: str, title: str, results: Sequence[CheckResult], hidden_points: float) -> str:
-    """The text :func:`~autodiff.grading.check` prints for the public checks of one exercise."""
+    """The text :func:`~autodiff.grading.check` prints for the public checks of one exercise.
+
+    >>> from autodiff.grading.verdict import CaseResult, CheckResult
+    >>> case = CaseResult("f(2)", "missing", "not answered yet: f raises NotImplementedError", "4", "", "", 0.0)
+    >>> print(check_table("0.1", "Squares", [CheckResult("0.1", "c", False, 0, 1, "missing", "", 0.0, [case])], 2))
+    Exercise 0.1 (Squares): not answered yet (f raises NotImplementedError).
+    Write your answer in the exercise's cell, run that cell, then run this check again.
+    """
     cases = [case for result in results for case in result.cases]
     earned = sum(r.points for r in results)
     available = sum(r.max_points for r in results)
@@ -94,6 +101,13 @@ def student_feedback(report: Mapping[str, Any]) -> str:
 
     Public checks show their cases and messages; hidden checks only say how many random inputs
     failed and how (the inputs and expected values stay with the instructor).
+
+    >>> report = {"submission": "alice.ipynb", "total": 1, "max": 3, "exercises": [
+    ...     {"id": "0.1", "title": "Squares", "points": 1, "max": 3, "status": "fail", "checks": [
+    ...         {"name": "hidden", "hidden": True, "points": 0, "max": 2, "status": "fail",
+    ...          "cases": [{"label": "square(0.3)", "status": "fail"}, {"label": "square(2.7)", "status": "pass"}]}]}]}
+    >>> print(student_feedback(report).splitlines()[-1])
+    - hidden check `hidden` (0/2): wrong result on 1 of 2 random inputs
     """
     lines = [f"# Feedback: {report.get('submission', '')}", ""]
     if report.get("status") == "unreadable":

@@ -75,7 +75,15 @@ def _stub_block(body: list[ast.stmt], lines: list[str], exercise_id: str, depth:
 
 
 def stub_source(source: str, exercise_id: str) -> str:
-    """The stub an answer cell's ``source`` becomes (see the module docstring)."""
+    """The stub an answer cell's ``source`` becomes (see the module docstring).
+
+    >>> print(stub_source("import math\\n\\ndef f(x):\\n    return math.exp(x)", "1.2"))
+    import math
+    <BLANKLINE>
+    <BLANKLINE>
+    def f(x):
+        raise NotImplementedError("Exercise 1.2: write f")
+    """
     tree = ast.parse(source)
     if not any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in tree.body):
         return f'raise NotImplementedError("Exercise {exercise_id}: replace this line with your answer")'
@@ -88,7 +96,15 @@ def _grader(cell: Any) -> dict[str, Any]:
 
 
 def exercise_notebook(solution: Any) -> Any:
-    """The exercise edition of a solution notebook (an ``nbformat`` node; the input is not changed)."""
+    """The exercise edition of a solution notebook (an ``nbformat`` node; the input is not changed).
+
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+    ...     "def f(x):\\n    return 2 * x", metadata={"grader": {"answer": "1.1"}}, execution_count=3)])
+    >>> cell = exercise_notebook(nb).cells[0]
+    >>> cell.execution_count, cell.metadata["tags"], cell.source.splitlines()[-1].strip()
+    (None, ['raises-exception'], 'raise NotImplementedError("Exercise 1.1: write f")')
+    """
     nb = copy.deepcopy(solution)
     cells = []
     for cell in nb.cells:
@@ -119,7 +135,12 @@ def exercise_notebook(solution: Any) -> Any:
 
 
 def problems(solution: Any, name: str) -> list[str]:
-    """Convention breaks in a solution notebook ``name`` (``"05_micrograd"``), as messages."""
+    """Convention breaks in a solution notebook ``name`` (``"05_micrograd"``), as messages.
+
+    >>> import nbformat
+    >>> problems(nbformat.v4.new_notebook(), "05_micrograd")[0]
+    '05_micrograd: exercise 5.1 has 0 answer cells, expected 1'
+    """
     from autodiff.grading.registry import chapters
 
     found: list[str] = []
@@ -148,7 +169,11 @@ def problems(solution: Any, name: str) -> list[str]:
 
 
 def default_notebook_dirs() -> tuple[Path, Path]:
-    """``solutions/`` and ``exercises/`` beside the package's checkout, else in the current directory."""
+    """``solutions/`` and ``exercises/`` beside the package's checkout, else in the current directory.
+
+    >>> [folder.name for folder in default_notebook_dirs()]
+    ['solutions', 'exercises']
+    """
     root = Path(__file__).resolve().parent.parent.parent
     if (root / "solutions").is_dir():
         return root / "solutions", root / "exercises"
@@ -169,7 +194,12 @@ def generate(
     check: bool = False,
     names: Sequence[str] = (),
 ) -> list[str]:
-    """Generate (or with ``check``, verify) exercise notebooks; returns the problems found."""
+    """Generate (or with ``check``, verify) exercise notebooks; returns the problems found.
+
+    >>> solutions, exercises = default_notebook_dirs()
+    >>> generate(solutions, exercises, check=True)
+    []
+    """
     import nbformat
 
     paths = [solutions_dir / f"{Path(n).stem}.ipynb" for n in names] if names else sorted(solutions_dir.glob("*.ipynb"))

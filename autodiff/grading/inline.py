@@ -51,7 +51,12 @@ __all__ = ["check", "run_public", "answer_findings"]
 
 
 def run_public(exercise: Exercise, ns: Mapping[str, Any], timeout: float | None = 10.0) -> list[CheckResult]:
-    """Run every public check of ``exercise`` against namespace ``ns``, in this process."""
+    """Run every public check of ``exercise`` against namespace ``ns``, in this process.
+
+    >>> from autodiff.grading.registry import find_exercise
+    >>> [(r.name, r.status) for r in run_public(find_exercise("5.5"), {})]
+    [('backward_by_hand', 'missing')]
+    """
     results = []
     for chk in exercise.public_checks:
         cases = chk.cases()
@@ -65,6 +70,11 @@ def answer_findings(exercise: Exercise, ns: Mapping[str, Any]) -> list[str]:
 
     The grader scans answer cells; here only the answers' own source is at hand (through
     ``inspect``), and aliases are read off the modules in ``ns``.
+
+    >>> import autodiff.graph
+    >>> from autodiff.grading.registry import find_exercise
+    >>> answer_findings(find_exercise("5.4"), {"topological_order": autodiff.graph.topological_order})
+    ['`topological_order` is autodiff.graph.topological_order, not your own code']
     """
     aliases = {name: value.__name__ for name, value in ns.items() if isinstance(value, types.ModuleType)}
     findings: list[str] = []
@@ -91,6 +101,10 @@ def check(exercise_id: str, namespace: Mapping[str, Any] | None = None) -> None:
     """Run the public checks of exercise ``exercise_id`` and print a table; never raises.
 
     ``namespace`` defaults to the caller's globals: in a notebook, the names your cells defined.
+
+    >>> check("5.2", {})
+    Exercise 5.2 (Powers with a constant exponent): not answered yet (`Value` is not defined: run the answer cell that defines it).
+    Write your answer in the exercise's cell, run that cell, then run this check again.
     """
     try:
         ns = namespace if namespace is not None else sys._getframe(1).f_globals

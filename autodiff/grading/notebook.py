@@ -38,12 +38,21 @@ MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
 
 
 class Unreadable(ValueError):
-    """A submission that is not a notebook the grader can read (the message says why)."""
+    """A submission that is not a notebook the grader can read (the message says why).
+
+    >>> issubclass(Unreadable, ValueError)
+    True
+    """
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One notebook cell, reduced to what grading needs."""
+    """One notebook cell, reduced to what grading needs.
+
+    >>> cell = Cell(0, "code", "x = 1", {"grader": {"check": "5.1"}})
+    >>> cell.check, cell.answer
+    ('5.1', None)
+    """
 
     index: int
     cell_type: str
@@ -122,7 +131,13 @@ def parse_notebook(text: str | bytes) -> list[Cell]:
 
 
 def read_notebook(path: str | Path) -> list[Cell]:
-    """The cells of the notebook at ``path``; :class:`Unreadable` says what is wrong with it."""
+    """The cells of the notebook at ``path``; :class:`Unreadable` says what is wrong with it.
+
+    >>> read_notebook("/nonexistent.ipynb")
+    Traceback (most recent call last):
+    ...
+    autodiff.grading.notebook.Unreadable: cannot read the file: No such file or directory
+    """
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -158,7 +173,14 @@ def imported_modules(sources: Iterable[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class ProgramCell:
-    """A cell the child runs: ``key`` identifies it across exercises, ``label`` names it for people."""
+    """A cell the child runs: ``key`` identifies it across exercises, ``label`` names it for people.
+
+    Keys are ``t<index>`` for template cells, ``a<id>#<n>`` for the submission's answer cells and
+    ``s<id>`` for a stub the submission did not replace.
+
+    >>> ProgramCell("a5.1#0", "answer cell of 5.1", "def mul(a, b): ...", "5.1").answer
+    '5.1'
+    """
 
     key: str
     label: str
@@ -168,7 +190,11 @@ class ProgramCell:
 
 @dataclass
 class Answers:
-    """The answer cells of one submission, by exercise, and what was odd about them."""
+    """The answer cells of one submission, by exercise, and what was odd about them.
+
+    >>> Answers().cells
+    {}
+    """
 
     cells: dict[str, list[Cell]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)

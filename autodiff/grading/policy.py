@@ -300,7 +300,16 @@ def install_guard(workdir: str, blocked_imports: Sequence[str] = ()) -> None:
     """Add the audit hook described in the module docstring (for the child process only).
 
     ``workdir`` is the only directory the student's code may write to; ``blocked_imports`` adds
-    top-level module names to :data:`AD_LIBRARIES` and the native-code modules.
+    top-level module names to :data:`AD_LIBRARIES` and the native-code modules. A hook cannot be
+    removed, so the example runs in a separate interpreter:
+
+    >>> import subprocess, sys, tempfile
+    >>> program = ("import os, sys; from autodiff.grading.policy import install_guard\\n"
+    ...            "install_guard(sys.argv[1])\\n"
+    ...            "open(os.path.join(sys.argv[1], 'ok.txt'), 'w').close()\\n"
+    ...            "try:\\n    os.kill(os.getppid(), 0)\\nexcept PermissionError as e:\\n    print(e)")
+    >>> subprocess.run([sys.executable, "-c", program, tempfile.mkdtemp()], capture_output=True, text=True).stdout
+    'the grader does not allow signalling other processes\\n'
     """
     import os
     import sys

@@ -81,7 +81,11 @@ def worst(statuses: Iterable[str]) -> str:
 
 
 class AnswerMissing(NameError):
-    """A driver looked for an answer the student has not defined."""
+    """A driver looked for an answer the student has not defined (see :func:`need`).
+
+    >>> issubclass(AnswerMissing, NameError)
+    True
+    """
 
 
 def need(ns: Mapping[str, Any], name: str) -> Any:
@@ -169,6 +173,10 @@ class Exercise:
     inside them (``"autodiff.grading"`` when ``"autodiff"`` is forbidden); see
     :mod:`autodiff.grading.policy`. Forbidden functions are also replaced, in the grader's child
     process, by ones that raise.
+
+    >>> ex = find_exercise("5.4")
+    >>> ex.answers, ex.points, ex.public_points, "autodiff.graph.topological_order" in ex.forbidden
+    (('topological_order',), 4, 2, True)
     """
 
     id: str
@@ -212,6 +220,10 @@ class Chapter:
 
     ``module`` is the name of the Python module that defines the chapter (pass ``__name__``); a
     child process imports it again to find the drivers.
+
+    >>> chapter = find_exercise("5.1").chapter
+    >>> chapter.key, list(chapter.exercises)[:3], "local_rule" in chapter.drivers
+    ('05_micrograd', ['5.1', '5.2', '5.3'], True)
     """
 
     def __init__(self, key: str, title: str, *, module: str, register: bool = True) -> None:
@@ -313,7 +325,11 @@ def find_exercise(exercise_id: str) -> Exercise:
 
 
 def chapter_for_exercises(ids: Iterable[str]) -> Chapter | None:
-    """The chapter that owns most of ``ids`` (``None`` if none of them is known)."""
+    """The chapter that owns most of ``ids`` (``None`` if none of them is known).
+
+    >>> chapter_for_exercises(["5.1", "5.7", "zz"]).key, chapter_for_exercises(["zz"])
+    ('05_micrograd', None)
+    """
     _load_builtin_chapters()
     votes: dict[str, int] = {}
     for exercise_id in ids:
@@ -329,6 +345,15 @@ def load_checks_file(path: str | Path) -> Chapter:
     """Load a chapter file from outside the package (an instructor's own set, or a test fixture).
 
     The file must create exactly one :class:`Chapter`; it is registered like the built-in ones.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.py"
+    >>> _ = path.write_text("from autodiff.grading.registry import Chapter\\n"
+    ...                     "chapter = Chapter('96_mine', 'Mine', module=__name__)\\n"
+    ...                     "chapter.exercise('96.1', 'One', ('f',))\\n")
+    >>> load_checks_file(path).key, find_exercise("96.1").title
+    ('96_mine', 'One')
+    >>> forget_chapter("96_mine")
     """
     path = Path(path).resolve()
     if not path.is_file():
@@ -347,7 +372,13 @@ def load_checks_file(path: str | Path) -> Chapter:
 
 
 def forget_chapter(key: str) -> None:
-    """Unregister a chapter and its exercises (for tests and doctests)."""
+    """Unregister a chapter and its exercises (for tests and doctests).
+
+    >>> _ = Chapter("95_gone", "Gone", module=__name__).exercise("95.1", "x", ("f",))
+    >>> forget_chapter("95_gone")
+    >>> "95_gone" in [c.key for c in chapters()]
+    False
+    """
     chapter = _CHAPTERS.pop(key, None)
     if chapter is not None:
         for exercise_id in chapter.exercises:

@@ -87,7 +87,13 @@ class Limits:
 
 @dataclass
 class RunResult:
-    """What the grader learned about one child: its events, how it ended, its output."""
+    """What the grader learned about one child: its events, how it ended, its output.
+
+    >>> RunResult(events=[{"ev": "end"}], exit_code=0).ending() is None
+    True
+    >>> RunResult(killed=True).ending()
+    ('timeout', 'killed at the wall-clock limit')
+    """
 
     events: list[dict[str, Any]] = field(default_factory=list)
     killed: bool = False
@@ -121,7 +127,11 @@ class RunResult:
 
 
 def scrubbed_env(workdir: str) -> dict[str, str]:
-    """The child's whole environment: nothing from the grader's (no tokens, no PYTHONPATH)."""
+    """The child's whole environment: nothing from the grader's (no tokens, no PYTHONPATH).
+
+    >>> sorted(scrubbed_env("/tmp/w"))[:3], scrubbed_env("/tmp/w")["HOME"]
+    (['HOME', 'LANG', 'LC_ALL'], '/tmp/w')
+    """
     return {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
@@ -138,7 +148,11 @@ def scrubbed_env(workdir: str) -> dict[str, str]:
 
 
 def default_mode() -> str:
-    """``"fork"`` on Linux, ``"spawn"`` elsewhere (fork with numpy is only dependable on Linux)."""
+    """``"fork"`` on Linux, ``"spawn"`` elsewhere (fork with numpy is only dependable on Linux).
+
+    >>> default_mode() in ("fork", "spawn")
+    True
+    """
     return "fork" if sys.platform.startswith("linux") and hasattr(os, "fork") else "spawn"
 
 
@@ -177,7 +191,17 @@ def _events(path: Path) -> list[dict[str, Any]]:
 
 
 class Runner:
-    """Runs children for one worker thread; use as a context manager, or call :meth:`close`."""
+    """Runs children for one worker thread; use as a context manager, or call :meth:`close`.
+
+    A job lists the cells to run and the cases (driver name and arguments) of one exercise:
+
+    >>> job = {"cells": [{"key": "t0", "label": "cell 1", "answer": None, "source": "print(6 * 7)"}],
+    ...        "cases": [], "checks_module": "autodiff.grading.ch05", "preload": []}
+    >>> with Runner(Limits(timeout=5)) as runner:
+    ...     result = runner.run(job)
+    >>> result.output, result.ending()
+    ('42\\n', None)
+    """
 
     def __init__(self, limits: Limits, mode: str | None = None) -> None:
         self.limits = limits

@@ -45,7 +45,11 @@ OUTCOME_STATUSES = ("ok", "fail", "missing", "error", "timeout", "crashed")
 
 
 class CaseTimeout(BaseException):
-    """Raised inside student code when its time is up (a BaseException, like KeyboardInterrupt)."""
+    """Raised inside student code when its time is up (a BaseException, like KeyboardInterrupt).
+
+    >>> issubclass(CaseTimeout, Exception)
+    False
+    """
 
 
 @contextlib.contextmanager
@@ -93,6 +97,14 @@ def describe_exception(error: BaseException) -> str:
 
     The location is the innermost frame outside the grader, so a student sees where in their own
     code the exception was raised.
+
+    >>> def mul(a, b):
+    ...     return a / 0
+    >>> try:
+    ...     mul(1, 2)
+    ... except ZeroDivisionError as error:
+    ...     describe_exception(error)
+    'ZeroDivisionError: division by zero (in mul, line 2)'
     """
     try:
         text = str(error)
@@ -175,7 +187,11 @@ def judge(case: Case, outcome: Any) -> tuple[str, str, str]:
 
 @dataclass
 class CaseResult:
-    """The verdict on one case, with what to show: expected and got as short strings."""
+    """The verdict on one case, with what to show: expected and got as short strings.
+
+    >>> CaseResult("f(2)", "fail", "expected 4, got 5", "4", "5", "", 0.0).status
+    'fail'
+    """
 
     label: str
     status: str
@@ -188,7 +204,13 @@ class CaseResult:
 
 @dataclass
 class CheckResult:
-    """The verdict on one check: its status is the worst of its cases', its points all or nothing."""
+    """The verdict on one check: its status is the worst of its cases', its points all or nothing.
+
+    See :func:`score_check`, which makes them.
+
+    >>> CheckResult("5.1", "public", False, 0, 1, "fail", "x: wrong", 0.0, []).points
+    0
+    """
 
     exercise: str
     name: str
