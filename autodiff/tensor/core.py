@@ -760,8 +760,8 @@ def _as_data(data: Any, dtype: Any, level: int) -> Any:
             f"Tensor: data must be an array, a number, a nested list, or a Dual or Tensor of an "
             f"outer differentiation, got {type(data).__name__}"
         )
-    if isinstance(data, np.ndarray):
-        arr = data if dtype is None else data.astype(dtype, copy=False)
+    if isinstance(data, (np.ndarray, np.generic)):  # keeps its dtype; arrays are not copied
+        arr = np.asarray(data) if dtype is None else np.asarray(data).astype(dtype, copy=False)
     else:
         if isinstance(data, (str, bytes)):
             raise TypeError(f"Tensor: data must be numeric, got {type(data).__name__} {data!r}")
