@@ -535,3 +535,13 @@ def test_docstring_examples_run(name: str) -> None:
     module = importlib.import_module("autodiff.grading" if name == "__init__" else f"autodiff.grading.{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_memory_limit_below_the_interpreter_is_reported_not_mysterious(tmp_path: Path) -> None:
+    from autodiff.grading.batch import Batch
+
+    batch = Batch(seed=1, limits=Limits(memory_mb=64), templates_dir=ROOT / "exercises")
+    with Runner(batch.limits) as runner:
+        report = batch.grade_submission(SOLUTIONS, runner)
+    message = report["exercises"][0]["checks"][0]["message"]
+    assert report["exercises"][0]["status"] == "crashed" and "raise --memory" in message, message

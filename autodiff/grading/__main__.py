@@ -142,7 +142,11 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"grading {len(args.submissions)} submission(s) with seed {batch.seed}, {args.jobs} job(s)")
-    reports = batch.run(args.submissions, args.out, progress=None if args.quiet else print)
+    try:
+        reports = batch.run(args.submissions, args.out, progress=None if args.quiet else print)
+    except KeyboardInterrupt:
+        print("interrupted: the reports written so far are in place; grades.csv was not written", file=sys.stderr)
+        return 130
     statuses: dict[str, int] = {}
     for report in reports:
         statuses[report["status"]] = statuses.get(report["status"], 0) + 1

@@ -372,6 +372,9 @@ class Batch:
         if duplicates:
             entry["notes"].append(f"{duplicates} duplicate results were written to the report channel; the first of each was used")
         ending = run.ending()
+        setup = next((e.get("message") for e in run.events if e.get("ev") == "setup-error"), None)
+        if setup is not None and ending is not None:  # the child could not even start the program
+            ending = ("crashed", f"the grader could not set up the process ({str(setup)[:300]})")
         where = next((c["cell"] for c in cells if c["status"] in ("timeout", "crashed")), "the checks")
         own = next(
             (c for c in cells if c["cell"].startswith(f"answer cell of {exercise.id}") and c["status"] in ("error", "timeout")),

@@ -104,6 +104,12 @@ def _set_limits(limits: dict[str, Any]) -> None:
             if hard == resource.RLIM_INFINITY or value <= hard:
                 resource.setrlimit(which, (value, hard))
 
+    in_use = _address_space_mb()
+    if in_use is not None and in_use + 32 > int(limits["memory_mb"]):
+        raise MemoryError(
+            f"the memory limit ({limits['memory_mb']} MB) leaves no room: the interpreter, numpy and the "
+            f"package already take {in_use} MB of address space; raise --memory"
+        )
     cap(resource.RLIMIT_AS, int(limits["memory_mb"]) * 1024 * 1024)
     cap(resource.RLIMIT_CPU, int(limits["cpu_seconds"]))
     cap(resource.RLIMIT_FSIZE, int(limits["file_bytes"]))
@@ -112,6 +118,18 @@ def _set_limits(limits: dict[str, Any]) -> None:
     if hasattr(resource, "RLIMIT_NPROC"):
         cap(resource.RLIMIT_NPROC, 0)  # no fork, no threads: nothing can outlive the deadline
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails instead of killing
+
+
+def _address_space_mb() -> int | None:
+    """This process's virtual memory size in MB (Linux), the quantity RLIMIT_AS bounds."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _load_chapter(job: dict[str, Any]) -> Any:

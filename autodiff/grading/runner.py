@@ -383,8 +383,8 @@ class Runner:
             killed = True
             try:
                 os.killpg(process.pid, signal.SIGKILL)
-            except OSError:
-                pass
+            except (OSError, AttributeError):  # AttributeError: no process groups (Windows)
+                process.kill()
             process.wait()
         code = process.returncode
         return RunResult(
