@@ -49,7 +49,7 @@ def toy_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def toy_batch(toy_template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     work = tmp_path_factory.mktemp("toy_batch")
     marker = work / "pwned.txt"
-    paths = toy.write_all(toy_template, work / "submissions", marker)
+    paths = toy.write_all(toy_template, work / "submissions", marker, work / "out")
     before = _digests()
     batch = Batch(
         seed=1234,
@@ -142,6 +142,16 @@ def test_escape_attempts_are_refused_and_cost_nothing(toy_batch: dict) -> None:
     assert "succeeded" not in output, output
     for attempt in ("kill the grader", "fork", "run a program", "write outside", "socket", "ctypes"):
         assert f"{attempt}: " in output
+
+
+def test_answers_cannot_read_other_submissions_reports_or_other_processes(toy_batch: dict) -> None:
+    report = toy_batch["reports"]["snoop"]
+    assert _points(report) == [3, 3, 3, 3]
+    output = report["exercises"][0]["output"]
+    for attempt in ("another notebook", "a report", "the grades", "the grader's command line", "scratch files",
+                    "a path object"):
+        assert f"{attempt}: PermissionError" in output, output
+    assert output.rstrip().endswith("True")  # its own /proc entry stays readable
 
 
 def test_hard_coded_public_answers_fail_the_hidden_checks(toy_batch: dict) -> None:

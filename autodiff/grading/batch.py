@@ -33,6 +33,8 @@ import os
 import queue
 import re
 import secrets
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -199,6 +201,7 @@ class Batch:
                 )
         self.cases = self._plan()
         self.grader_files = _grader_files()
+        self.outputs_dir: str | None = None  # set by run(): answers may not read the reports
 
     def _plan(self) -> dict[str, list[tuple[Check, list[Case]]]]:
         planned: dict[str, list[tuple[Check, list[Case]]]] = {}
@@ -347,6 +350,7 @@ class Batch:
                 "checks_path": chapter.source_path,
                 "preload": template.modules,
                 "tripwires": list(exercise.forbidden),
+                "outputs_dir": self.outputs_dir,
             }
             run = runner.run(job)
             fatal, cells = _cell_report(run, program)
@@ -408,12 +412,14 @@ class Batch:
         """Grade ``paths`` with ``jobs`` workers; write every output file; return the reports."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
+        self.outputs_dir = str(out.resolve())
         paths = [Path(p) for p in paths]
         ids = submission_ids(paths)
         started = time.perf_counter()
+        scratch = tempfile.mkdtemp(prefix="autodiff-grading-")
         runners: queue.Queue[Runner] = queue.Queue()
         for _ in range(self.jobs):
-            runners.put(Runner(self.limits, self.mode))
+            runners.put(Runner(self.limits, self.mode, root=scratch))
 
         def one(index: int) -> dict[str, Any]:
             runner = runners.get()
@@ -433,6 +439,7 @@ class Batch:
         finally:
             while not runners.empty():
                 runners.get().close()
+            shutil.rmtree(scratch, ignore_errors=True)
         _write(out / "grades.csv", self.csv(reports))
         changed = sorted(name for name, digest in _grader_files().items() if self.grader_files.get(name) != digest)
         summary = {

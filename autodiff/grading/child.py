@@ -216,7 +216,8 @@ def execute(job: dict[str, Any], results_fd: int = RESULTS_FD) -> None:
         sys.stdout = _CappedWriter(1, budget)
         sys.stderr = _CappedWriter(2, budget)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        install_guard(job["workdir"], job.get("blocked_imports", []))
+        install_guard(job["workdir"], job.get("blocked_imports", []), job.get("hidden_dirs", []),
+                      job.get("outputs_dir"))
     except BaseException as error:  # noqa: BLE001
         _report(results_fd, {"ev": "setup-error", "message": f"{type(error).__name__}: {error}"})
         os._exit(3)

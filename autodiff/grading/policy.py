@@ -228,36 +228,85 @@ def review(source: str) -> list[str]:
 
 
 # The guard is compiled from source so that everything it uses is a constant of its own code or a
-# default argument bound at creation: no closure cells or globals a student could rebind.
-_GUARD_SOURCE = '''
-def guard(event, args, _workdir={workdir!r}, _blocked_imports={blocked!r},
-          _getpid=getpid, _getcwd=getcwd, _fspath_types=(str, bytes), _type=type, _len=len,
-          _decode=bytes.decode, _split=str.split, _startswith=str.startswith, _join=str.join,
-          _int=int, _WRITE=write_flags, _PermissionError=PermissionError, _ImportError=ImportError):
+# default argument bound at creation: no closure cells or globals a student could rebind. (Replacing
+# a function's __code__ or defaults is itself refused by the guard.)
+_GUARD_SOURCE = """
+def normalize(path, _type=type, _decode=bytes.decode, _split=str.split, _startswith=str.startswith,
+              _join=str.join, _getcwd=getcwd, _str=str, _bytes=bytes, _PermissionError=PermissionError):
+    if _type(path) is _bytes:
+        path = _decode(path, "utf-8", "surrogateescape")
+    if _type(path) is not _str:
+        raise _PermissionError("the grader only allows str or bytes paths in answers")
+    if not _startswith(path, "/"):
+        path = _getcwd() + "/" + path
+    parts = []
+    for part in _split(path, "/"):
+        if part == "" or part == ".":
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+        else:
+            parts.append(part)
+    return "/" + _join("/", parts)
+
+
+def inside(path, folder, _startswith=str.startswith):
+    return path == folder or _startswith(path, folder + "/")
+
+
+def readable(path, _workdir={workdir!r}, _hidden_dirs={hidden_dirs!r}, _outputs={outputs!r},
+             _pid=str(getpid()), _split=str.split, _lower=str.lower, _endswith=str.endswith,
+             _rpartition=str.rpartition, _inside=inside, _len=len, _PermissionError=PermissionError):
+    # Other students' notebooks, the solutions, the grader's reports and scratch files, and the
+    # memory and command lines of other processes are none of an answer's business.
+    if _endswith(_lower(path), ".ipynb"):
+        raise _PermissionError("the grader does not allow answers to open notebooks")
+    parts = _split(path, "/")
+    if _len(parts) > 2 and parts[1] == "proc" and parts[2] not in ("self", "thread-self", _pid) and \\
+            parts[2][:1] in "0123456789":
+        raise _PermissionError("the grader does not allow answers to look at other processes")
+    if not _inside(path, _workdir):
+        for folder in _hidden_dirs:
+            if _inside(path, folder):
+                raise _PermissionError("the grader does not allow answers to open " + path)
+    if _outputs and _rpartition(path, "/")[0] == _outputs:
+        raise _PermissionError("the grader does not allow answers to open its reports")
+
+
+def guard(event, args, _workdir={workdir!r}, _blocked_imports={blocked!r}, _getpid=getpid,
+          _fspath_types=(str, bytes), _type=type, _len=len, _split=str.split, _startswith=str.startswith,
+          _int=int, _WRITE=write_flags, _normalize=normalize, _inside=inside, _readable=readable,
+          _PermissionError=PermissionError, _ImportError=ImportError):
     if event == "import":
         name = args[0]
         if _type(name) is str and _split(name, ".")[0] in _blocked_imports:
             raise _ImportError("the grader does not allow importing " + name + " in answers")
         return
     if event == "open":
-        path, mode, flags = args[0], args[1], args[2]
-        if _type(flags) is not _int or not (flags & _WRITE):
-            return
+        path, flags = args[0], args[2]
         if _type(path) is _int:
             return
-        paths = (path,)
+        normal = _normalize(path)
+        _readable(normal)
+        if _type(flags) is _int and not (flags & _WRITE):
+            return
+        paths = (normal,)
     elif event in ("os.remove", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.truncate",
                    "os.utime", "os.rename", "os.link", "os.symlink", "shutil.rmtree",
                    "shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.move",
                    "os.chflags", "os.lchflags", "os.lchown", "os.mkfifo", "os.mknod"):
         if event in ("os.symlink", "os.link"):
             raise _PermissionError("the grader does not allow " + event + " in answers")
-        paths = tuple(a for a in args if _type(a) in _fspath_types)
         for a in args:
             if a is not None and _type(a) not in _fspath_types and _type(a) is not _int:
                 raise _PermissionError("the grader only allows " + event + " on str paths")
-            if _type(a) is _int and event not in ("os.chmod", "os.chown", "os.mkdir", "os.mkfifo", "os.mknod", "os.utime", "os.truncate"):
+            if _type(a) is _int and event not in ("os.chmod", "os.chown", "os.mkdir", "os.mkfifo",
+                                                  "os.mknod", "os.utime", "os.truncate"):
                 raise _PermissionError("the grader does not allow " + event + " with a directory fd")
+        paths = tuple(_normalize(a) for a in args if _type(a) in _fspath_types)
+        for normal in paths:
+            _readable(normal)
     elif event in ("os.fork", "os.forkpty", "os.exec", "os.posix_spawn", "os.spawn", "os.system",
                    "subprocess.Popen", "pty.spawn", "os.startfile", "resource.setrlimit",
                    "resource.prlimit", "os.setns", "os.unshare"):
@@ -274,34 +323,26 @@ def guard(event, args, _workdir={workdir!r}, _blocked_imports={blocked!r},
         raise _PermissionError("the grader does not allow " + event + " in answers")
     else:
         return
-    for path in paths:
-        if _type(path) is bytes:
-            path = _decode(path, "utf-8", "surrogateescape")
-        if _type(path) is not str:
-            raise _PermissionError("the grader only allows writing to str paths")
-        if not _startswith(path, "/"):
-            path = _getcwd() + "/" + path
-        parts = []
-        for part in _split(path, "/"):
-            if part == "" or part == ".":
-                continue
-            if part == "..":
-                if parts:
-                    parts.pop()
-            else:
-                parts.append(part)
-        normal = "/" + _join("/", parts)
-        if normal != _workdir and not _startswith(normal, _workdir + "/"):
+    for normal in paths:
+        if not _inside(normal, _workdir):
             raise _PermissionError("the grader only allows writing inside the working directory, not " + normal)
-'''
+"""
 
 
-def install_guard(workdir: str, blocked_imports: Sequence[str] = ()) -> None:
+def install_guard(
+    workdir: str,
+    blocked_imports: Sequence[str] = (),
+    hidden_dirs: Sequence[str] = (),
+    outputs_dir: str | None = None,
+) -> None:
     """Add the audit hook described in the module docstring (for the child process only).
 
     ``workdir`` is the only directory the student's code may write to; ``blocked_imports`` adds
-    top-level module names to :data:`AD_LIBRARIES` and the native-code modules. A hook cannot be
-    removed, so the example runs in a separate interpreter:
+    top-level module names to :data:`AD_LIBRARIES` and the native-code modules. Nothing under
+    ``hidden_dirs`` (the grader's scratch space, where other students' processes work) may be
+    opened, except inside ``workdir``; neither may the reports in ``outputs_dir``, any notebook,
+    or another process's files under ``/proc``. A hook cannot be removed, so the example runs in a
+    separate interpreter:
 
     >>> import subprocess, sys, tempfile
     >>> program = ("import os, sys; from autodiff.grading.policy import install_guard\\n"
@@ -314,6 +355,7 @@ def install_guard(workdir: str, blocked_imports: Sequence[str] = ()) -> None:
     import os
     import sys
 
+    real = os.path.realpath
     blocked = frozenset([*AD_LIBRARIES, *NATIVE_ESCAPES, *blocked_imports])
     scope = {
         "__builtins__": __builtins__,
@@ -321,6 +363,11 @@ def install_guard(workdir: str, blocked_imports: Sequence[str] = ()) -> None:
         "getcwd": os.getcwd,
         "write_flags": os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC,
     }
-    source = _GUARD_SOURCE.format(workdir=os.path.realpath(workdir), blocked=blocked)
+    source = _GUARD_SOURCE.format(
+        workdir=real(workdir),
+        blocked=blocked,
+        hidden_dirs=tuple(sorted({d for folder in hidden_dirs for d in (os.path.abspath(folder), real(folder))})),
+        outputs=real(outputs_dir) if outputs_dir else "",
+    )
     exec(compile(source, "<autodiff/grading/policy.py: guard>", "exec"), scope)
     sys.addaudithook(scope["guard"])

@@ -203,12 +203,15 @@ class Runner:
     ('42\\n', None)
     """
 
-    def __init__(self, limits: Limits, mode: str | None = None) -> None:
+    def __init__(self, limits: Limits, mode: str | None = None, root: str | Path | None = None) -> None:
         self.limits = limits
         self.mode = mode or default_mode()
         if self.mode not in ("fork", "spawn"):
             raise ValueError(f"Runner: mode must be 'fork' or 'spawn', got {self.mode!r}")
-        self.base = Path(tempfile.mkdtemp(prefix="autodiff-grading-"))
+        # Children may not read anything under `root` (other runners' scratch files) but their own
+        # working directory.
+        self.base = Path(tempfile.mkdtemp(prefix="autodiff-grading-", dir=root))
+        self.root = Path(root) if root is not None else self.base
         self._counter = 0
         self._zygote: subprocess.Popen[bytes] | None = None
         self._to_zygote = self._from_zygote = -1
@@ -314,6 +317,7 @@ class Runner:
             "results_path": str(results),
             "limits": self.limits.for_child(),
             "deadline_seconds": self.limits.deadline_seconds,
+            "hidden_dirs": [str(self.root.resolve())],
         }
         try:
             if self.mode == "fork":

@@ -177,6 +177,37 @@ def square(x):
 """
 
 
+def snooping(other_notebook: Path, out_dir: Path) -> str:
+    """An answer that tries to read what it must not: another student's notebook, the grader's
+    reports, other processes' files and the scratch space of the other children; then it is correct."""
+    return f"""\
+import glob
+import os
+attempts = []
+work = os.getcwd()
+scratch = os.path.dirname(os.path.dirname(os.path.dirname(work)))
+for name, attempt in [
+    ("another notebook", lambda: open({str(other_notebook)!r}).read()),
+    ("a report", lambda: open(os.path.join({str(out_dir)!r}, "correct.json")).read()),
+    ("the grades", lambda: open(os.path.join({str(out_dir)!r}, "grades.csv")).read()),
+    ("the grader's command line", lambda: open("/proc/%d/cmdline" % os.getppid()).read()),
+    ("scratch files", lambda: [open(p).read() for p in glob.glob(scratch + "/*/*/*")][0]),
+    ("a path object", lambda: open(__import__("pathlib").Path(scratch) / "x.txt", "w")),
+]:
+    try:
+        attempt()
+        attempts.append(name + ": succeeded")
+    except BaseException as error:
+        attempts.append(name + ": " + type(error).__name__)
+own = open("/proc/self/status").read().startswith("Name:")
+print(attempts, own)
+
+
+def square(x):
+    return x * x
+"""
+
+
 Edit = Callable[[dict[str, Any]], None]
 
 
@@ -310,8 +341,9 @@ UNREADABLE = {
 }
 
 
-def write_all(template: Path, folder: Path, escape_marker: Path) -> dict[str, Path]:
-    """Write every submission into ``folder``; return name -> path."""
+def write_all(template: Path, folder: Path, escape_marker: Path, out_dir: Path | None = None) -> dict[str, Path]:
+    """Write every submission into ``folder``; return name -> path. ``out_dir`` is where the
+    grader will write its reports (the snooping submission tries to read them)."""
     base = json.loads(template.read_text(encoding="utf-8"))
     folder.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -326,6 +358,11 @@ def write_all(template: Path, folder: Path, escape_marker: Path) -> dict[str, Pa
     answers(e90_1=escape_attempts(escape_marker))(nb)
     paths["escape"] = folder / "escape.ipynb"
     paths["escape"].write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    nb = copy.deepcopy(base)
+    all_answers(CORRECT)(nb)
+    answers(e90_1=snooping(paths["correct"], out_dir or folder))(nb)
+    paths["snoop"] = folder / "snoop.ipynb"
+    paths["snoop"].write_text(json.dumps(nb, indent=1), encoding="utf-8")
     for name, data in UNREADABLE.items():
         paths[name] = folder / f"{name}.ipynb"
         paths[name].write_bytes(data)
