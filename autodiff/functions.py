@@ -364,7 +364,10 @@ _COMPLEX: dict[str, Callable[[complex], Any]] = {
 
 
 def _apply(name: str, x: Any, scalar_fn: Callable[[Any], Any]) -> Any:
-    """Everything but the ``float`` fast path: other real scalars, complex, arrays, methods."""
+    """Everything but the ``float`` fast path: methods, other real scalars, complex, arrays."""
+    method = getattr(type(x), name, None)  # Dual, Value, Tensor, expressions: the common case
+    if callable(method) and not isinstance(x, np.ndarray):
+        return method(x)
     if isinstance(x, (numbers.Real, np.bool_)) and not isinstance(x, np.ndarray):
         return scalar_fn(float(x))
     if isinstance(x, (complex, np.complexfloating)):
@@ -381,7 +384,7 @@ def _apply(name: str, x: Any, scalar_fn: Callable[[Any], Any]) -> Any:
             return np.frompyfunc(scalar_fn, 1, 1)(x).astype(x.dtype if name != "sign" else float)
         with np.errstate(all="ignore"):
             return _ARRAY[name](x)
-    method = getattr(x, name, None)
+    method = getattr(x, name, None)  # a method set on the instance rather than its class
     if callable(method):
         return method()
     hint = " (convert lists with numpy.asarray first)" if isinstance(x, (list, tuple)) else ""

@@ -66,10 +66,11 @@ def _identity(x: Any) -> Any:
 
 
 #: The activations that can be named by a string; any callable ``Value -> Value`` works too.
+#: (Neurons always apply them to Values, so they are Value's own methods: no dispatch needed.)
 ACTIVATIONS: dict[str, Callable[[Any], Any]] = {
-    "relu": F.relu,
-    "tanh": F.tanh,
-    "sigmoid": F.sigmoid,
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
     "linear": _identity,
 }
 
@@ -395,6 +396,8 @@ def _rng(rng: UniformRNG | None, seed: int, owner: str) -> UniformRNG:
 
 
 def _inputs(x: Any, nin: int, owner: str) -> Sequence[Any]:
+    if type(x) is list and len(x) == nin:  # the common case, first
+        return x
     if isinstance(x, np.ndarray):
         if x.ndim > 1:
             raise ValueError(f"{owner}: expected one example of {nin} features, got an array of shape {x.shape}; call the model on each row")

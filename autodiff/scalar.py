@@ -28,9 +28,10 @@ call gave wrong intermediate gradients.
 search, so a chain of a million nodes works at Python's default recursion limit. The derivative
 rules live in one table keyed by ``_op`` (binary ops here, unary ones in :mod:`autodiff.rules`),
 not in a closure per node: a node holds only its data, gradient, inputs, op, label and level
-(``__slots__``), there are no reference cycles, and reference counting frees a graph as soon as
-its output is dropped. About two objects per node are tracked by the garbage collector (the node
-and its ``_prev`` tuple), against about seven in micrograd.
+(``__slots__``; the one or two inputs sit in two slots, and ``_prev`` builds the tuple when asked),
+there are no reference cycles, and reference counting frees a graph as soon as its output is
+dropped. One object per node is tracked by the garbage collector, against about seven in
+micrograd, which matters when the collector runs during training.
 
 **Numerics.** Data is stored as ``float`` (``Value(2).data == 2.0``). Non-finite data is rejected;
 a result outside the domain (log of a non-positive number, sqrt of a negative one, division by
@@ -107,13 +108,16 @@ class Value:
     TypeError: unsupported operand types for +: Value and str (str 'a'); a Value combines with numbers and other Values
     """
 
-    __slots__ = ("data", "grad", "_prev", "_op", "label", "_level")
+    # The inputs live in _a and _b (None when absent): one object per node for the garbage
+    # collector to track, where a _prev tuple would add a second. _prev is a property.
+    __slots__ = ("data", "grad", "_a", "_b", "_op", "label", "_level")
     # Make numpy hand binary operations with arrays and numpy scalars to our reflected methods.
     __array_ufunc__ = None
 
     data: Any
     grad: Any
-    _prev: tuple[Value, ...]
+    _a: Value | None
+    _b: Value | None
     _op: str
     label: str
     _level: int
@@ -127,14 +131,10 @@ class Value:
             raise TypeError(f"Value: _op must be a string naming the operation, got {type(_op).__name__}")
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a string, got {type(label).__name__}")
-        children = tuple(_children)
-        for child in children:
-            if not isinstance(child, Value):
-                raise TypeError(f"Value: every child must be a Value, got {type(child).__name__}")
         self.data = _check_data(data, level)
         self.grad = 0.0
-        self._prev = children
         self._op = _op
+        self._prev = _children
         self.label = label
         self._level = level
 
@@ -151,6 +151,39 @@ class Value:
 
     def _unwrap(self) -> Any:
         return self.data
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The inputs of this node, in argument order: ``()`` for a leaf (the node protocol).
+
+        >>> a = Value(1.0)
+        >>> (a + a)._prev == (a, a), a._prev
+        (True, ())
+        """
+        a = self._a
+        if a is None:
+            return ()
+        b = self._b
+        return (a,) if b is None else (a, b)
+
+    @_prev.setter
+    def _prev(self, children: tuple[Value, ...]) -> None:
+        children = tuple(children)
+        for child in children:
+            if not isinstance(child, Value):
+                raise TypeError(f"Value: every child must be a Value, got {type(child).__name__}")
+        if len(children) > 2:
+            raise ValueError(
+                f"Value: a node has at most two inputs (every operation of the engine is unary or "
+                f"binary), got {len(children)}"
+            )
+        arity = _ARITY.get(getattr(self, "_op", ""))
+        if children and arity is not None and len(children) != arity:
+            raise ValueError(
+                f"Value: the operation {self._op!r} takes {arity} input(s), got {len(children)}"
+            )
+        self._a = children[0] if children else None
+        self._b = children[1] if len(children) == 2 else None
 
     def __repr__(self) -> str:
         extra = f", label={self.label!r}" if self.label else ""
@@ -177,7 +210,7 @@ class Value:
         (12.0, 1.0)
         """
         seed = 1.0 if gradient is None else _seed(gradient, self)
-        if not self._prev:  # a leaf: d self / d self = seed, accumulated like any leaf
+        if self._a is None:  # a leaf: d self / d self = seed, accumulated like any leaf
             self.grad = self.grad + seed
             return
         order = _reverse_order(self)
@@ -252,7 +285,8 @@ class Value:
         out = _new(Value)
         out.data = d
         out.grad = 0.0
-        out._prev = (self, other)
+        out._a = self
+        out._b = other
         out._op = "+"
         out.label = ""
         out._level = self._level
@@ -262,7 +296,7 @@ class Value:
         lifted = self._lift(other, "+", True)
         if lifted is None:
             return NotImplemented
-        return _node(lifted.data + self.data, (lifted, self), "+")
+        return _node(lifted.data + self.data, lifted, self, "+")
 
     def __mul__(self, other: Any) -> Value:
         if type(other) is not Value or other._level != self._level:
@@ -276,7 +310,8 @@ class Value:
         out = _new(Value)
         out.data = d
         out.grad = 0.0
-        out._prev = (self, other)
+        out._a = self
+        out._b = other
         out._op = "*"
         out.label = ""
         out._level = self._level
@@ -286,19 +321,19 @@ class Value:
         lifted = self._lift(other, "*", True)
         if lifted is None:
             return NotImplemented
-        return _node(lifted.data * self.data, (lifted, self), "*")
+        return _node(lifted.data * self.data, lifted, self, "*")
 
     def __sub__(self, other: Any) -> Value:
         lifted = self._operand(other, "-", False)
         if lifted is None:
             return defer(self, other, "__rsub__")
-        return _node(self.data - lifted.data, (self, lifted), "-")
+        return _node(self.data - lifted.data, self, lifted, "-")
 
     def __rsub__(self, other: Any) -> Value:
         lifted = self._lift(other, "-", True)
         if lifted is None:
             return NotImplemented
-        return _node(lifted.data - self.data, (lifted, self), "-")
+        return _node(lifted.data - self.data, lifted, self, "-")
 
     def __truediv__(self, other: Any) -> Value:
         lifted = self._operand(other, "/", False)
@@ -331,7 +366,7 @@ class Value:
         return self._lift(other, op, reflected)
 
     def __neg__(self) -> Value:
-        return _node(-self.data, (self,), "neg")
+        return _node(-self.data, self, None, "neg")
 
     def __pos__(self) -> Value:
         return self
@@ -358,7 +393,7 @@ class Value:
     # -- elementary functions: values from autodiff.functions, derivatives from autodiff.rules ---
 
     def _unary(self, name: str) -> Value:
-        return _node(UNARY[name].function(self.data), (self,), name)
+        return _node(UNARY[name].function(self.data), self, None, name)
 
     def relu(self) -> Value:
         """``max(self, 0)``; relu'(0) = 0 (rules.KINKS).
@@ -370,7 +405,8 @@ class Value:
         out = _new(Value)
         out.data = (d if d > 0.0 else 0.0) if type(d) is float else F.relu(d)
         out.grad = 0.0
-        out._prev = (self,)
+        out._a = self
+        out._b = None
         out._op = "relu"
         out.label = ""
         out._level = self._level
@@ -406,7 +442,7 @@ class Value:
         lifted = self._operand(other, name, False)
         if lifted is None:
             return getattr(other, name)(self)
-        return _node(getattr(F, name)(self.data, lifted.data), (self, lifted), name)
+        return _node(getattr(F, name)(self.data, lifted.data), self, lifted, name)
 
 
 def _unary_method(name: str) -> Any:
@@ -457,30 +493,33 @@ def _leaf(data: Any, level: int) -> Value:
     out = _new(Value)
     out.data = data
     out.grad = 0.0
-    out._prev = ()
+    out._a = None
+    out._b = None
     out._op = ""
     out.label = ""
     out._level = level
     return out
 
 
-def _node(data: Any, prev: tuple[Value, ...], op: str) -> Value:
-    """A new node of the level of its first input, after checking that float data is finite."""
+def _node(data: Any, a: Value, b: Value | None, op: str) -> Value:
+    """A new node with inputs ``a`` (and ``b``) at ``a``'s level, after checking that float data
+    is finite."""
     if not _NINF < data < _INF:
-        raise _not_finite(op, data, *prev)
+        raise _not_finite(op, data, *((a,) if b is None else (a, b)))
     out = _new(Value)
     out.data = data
     out.grad = 0.0
-    out._prev = prev
+    out._a = a
+    out._b = b
     out._op = op
     out.label = ""
-    out._level = prev[0]._level
+    out._level = a._level
     return out
 
 
 def _divide(a: Value, b: Value) -> Value:
     try:
-        return _node(a.data / b.data, (a, b), "/")
+        return _node(a.data / b.data, a, b, "/")
     except ZeroDivisionError:
         raise ValueError(
             f"/: division by zero ({format_data(unwrap(a.data))} / {format_data(unwrap(b.data))})"
@@ -490,7 +529,7 @@ def _divide(a: Value, b: Value) -> Value:
 def _power(base: Value, exponent: Value, variable: bool) -> Value:
     _check_power(base.data, exponent.data, exponent_is_variable=variable)
     try:
-        return _node(base.data**exponent.data, (base, exponent), "**")
+        return _node(base.data**exponent.data, base, exponent, "**")
     except ZeroDivisionError:
         raise ValueError(
             f"**: zero to a negative power ({format_data(unwrap(exponent.data))}) is a division by zero"
@@ -609,62 +648,86 @@ def _reverse_order(root: Value) -> list[Value]:
 
     The same iterative post-order depth-first search as :func:`autodiff.graph.topological_order`
     (the tests check that the orders agree), specialised to Values for speed: a Value hashes by
-    identity, so the node itself is the set key (no ``id()`` calls), and leaves, which have no
-    rule to apply, are skipped. No recursion: depth is limited only by memory.
+    identity, so the node itself is the set key (no ``id()`` calls); a node has at most two
+    inputs, ``_a`` and ``_b``, so the search walks down ``_a`` links in a tight loop and keeps
+    only the nodes still waiting for their ``_b`` side on the stack; leaves, which have no rule
+    to apply, are skipped. No recursion: depth is limited only by memory.
     """
     order: list[Value] = []
+    emit = order.append
     seen = {root}
-    stack = [(root, iter(root._prev))]
-    push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add
-    while stack:
-        node, children = stack[-1]
-        for child in children:
-            if child._prev and child not in seen:
-                mark(child)
-                child.grad = 0.0
-                push((child, iter(child._prev)))
-                break
+    mark = seen.add
+    waiting: list[Value] = []  # nodes whose `_b` side is next (phase 1) or that are done after it (phase 2)
+    phases: list[int] = []
+    node = root
+    while True:
+        a = node._a  # node is never a leaf here
+        if a._a is not None and a not in seen:  # descend into the `_a` side first
+            mark(a)
+            a.grad = 0.0
+            waiting.append(node)
+            phases.append(1)
+            node = a
+            continue
+        b = node._b
+        if b is not None and b._a is not None and b not in seen:  # then the `_b` side
+            mark(b)
+            b.grad = 0.0
+            waiting.append(node)
+            phases.append(2)
+            node = b
+            continue
+        emit(node)  # both sides done: every input of `node` precedes it
+        while waiting:  # climb back to the first node with an unexplored `_b` side
+            parent = waiting.pop()
+            if phases.pop() == 1:
+                b = parent._b
+                if b is not None and b._a is not None and b not in seen:
+                    mark(b)
+                    b.grad = 0.0
+                    waiting.append(parent)
+                    phases.append(2)
+                    node = b
+                    break
+            emit(parent)
         else:
-            pop()
-            emit(node)
+            break
     order.reverse()
     return order
 
 
 def _add_back(node: Value) -> None:
-    a, b = node._prev
     g = node.grad
-    a.grad += g
-    b.grad += g
+    node._a.grad += g
+    node._b.grad += g
 
 
 def _sub_back(node: Value) -> None:
-    a, b = node._prev
     g = node.grad
-    a.grad += g
-    b.grad -= g
+    node._a.grad += g
+    node._b.grad -= g
 
 
 def _mul_back(node: Value) -> None:
-    a, b = node._prev
+    a, b = node._a, node._b
     g = node.grad
     a.grad += b.data * g
     b.grad += a.data * g
 
 
 def _div_back(node: Value) -> None:
-    a, b = node._prev
+    a, b = node._a, node._b
     ga = node.grad / b.data  # d(a/b)/da = 1/b
     a.grad += ga
     b.grad -= ga * node.data  # d(a/b)/db = -a/b**2 = -(1/b) * (a/b)
 
 
 def _neg_back(node: Value) -> None:
-    node._prev[0].grad -= node.grad
+    node._a.grad -= node.grad
 
 
 def _pow_back(node: Value) -> None:
-    base, exponent = node._prev
+    base, exponent = node._a, node._b
     g, b, p = node.grad, base.data, exponent.data
     if not (isinstance(p, float) and p == 0.0):  # x**0 is constant in x
         base.grad += p * b ** (p - 1.0) * g
@@ -673,7 +736,7 @@ def _pow_back(node: Value) -> None:
 
 
 def _unary_back(node: Value) -> None:
-    (x,) = node._prev
+    x = node._a
     x.grad += UNARY[node._op].derivative(x.data, node.data) * node.grad
 
 
@@ -681,20 +744,20 @@ def _relu_back(node: Value) -> None:
     y = node.data
     if type(y) is float:  # fast path of rules.UNARY["relu"]: slope 1 where y > 0, else 0
         if y > 0.0:
-            node._prev[0].grad += node.grad
+            node._a.grad += node.grad
     else:
         _unary_back(node)
 
 
 def _maximum_back(node: Value) -> None:
-    a, b = node._prev
+    a, b = node._a, node._b
     wa, wb = maximum_partials(a.data, b.data)
     a.grad += wa * node.grad
     b.grad += wb * node.grad
 
 
 def _minimum_back(node: Value) -> None:
-    a, b = node._prev
+    a, b = node._a, node._b
     wa, wb = minimum_partials(a.data, b.data)
     a.grad += wa * node.grad
     b.grad += wb * node.grad
@@ -714,3 +777,7 @@ _BACKWARD = {
     **{name: _unary_back for name in UNARY},
     "relu": _relu_back,
 }
+
+#: How many inputs each operation takes (checked when a node is built by hand).
+_ARITY = {op: 2 for op in ("+", "-", "*", "/", "**", "maximum", "minimum")}
+_ARITY.update({op: 1 for op in _BACKWARD if op not in _ARITY})

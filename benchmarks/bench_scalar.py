@@ -1,0 +1,364 @@
+"""The scalar engine against micrograd 0.1.0: speed (GC on and off), depth, memory per node.
+
+Run ``python benchmarks/bench_scalar.py`` (``make bench`` runs it through ``run_all.py`` after
+installing micrograd 0.1.0 into the virtual environment; this script installs nothing). Without
+micrograd only autodiff's numbers are reported.
+
+What is measured, side by side in one process (the libraries alternate, so load on the machine
+affects both alike):
+
+* **the demo step** of micrograd's ``demo.ipynb``: ``MLP(2, [16, 16, 1])`` (337 parameters) on
+  100 two-moons points (noise 0.1, from ``autodiff.datasets.moons``), loss
+  ``mean(relu(1 - y * score)) + 1e-4 * sum(p * p)``, then ``zero_grad`` and ``backward``; one graph
+  of about 65,800 nodes. Timed with the garbage collector off (what ``timeit`` does) and on (what
+  training does). The inputs are numpy float64 rows, as in the demo; ``inputs="float"`` passes
+  Python floats instead;
+* **depth**: the longest chain ``x = x * 1.0001 + 0.001`` whose ``backward()`` works at
+  CPython's default recursion limit (1000), found by bisection for micrograd (its topological
+  sort is recursive) and checked at 500,000 steps (10**6 nodes) for autodiff;
+* **memory**: objects tracked by the garbage collector per graph node, bytes per node
+  (tracemalloc), and objects per node that only the cyclic collector can free (reference cycles).
+
+The book's Performance appendix imports :func:`measure_scalar_step`, :func:`measure_depth` and
+:func:`measure_memory` to run reduced versions; each returns a plain ``dict``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import autodiff as ad
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LIBRARIES = ("autodiff", "micrograd")
+
+
+def micrograd_available() -> bool:
+    """Whether micrograd (PyPI 0.1.0) can be imported.
+
+    >>> isinstance(micrograd_available(), bool)
+    True
+    """
+    try:
+        import micrograd.engine  # noqa: F401
+        import micrograd.nn  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _library(name: str) -> tuple[type, Callable[[], Any]]:
+    """The Value class of a library and a factory for the demo's MLP(2, [16, 16, 1])."""
+    if name == "autodiff":
+        return ad.Value, lambda: ad.nn.MLP(2, [16, 16, 1], seed=1337)
+    if name == "micrograd":
+        from micrograd.engine import Value
+        from micrograd.nn import MLP
+
+        def make() -> Any:
+            random.seed(1337)  # micrograd draws its weights from the global generator
+            return MLP(2, [16, 16, 1])
+
+        return Value, make
+    raise ValueError(f"unknown library {name!r}; choose one of {', '.join(LIBRARIES)}")
+
+
+def make_demo_step(library: str, n: int = 100, inputs: str = "numpy") -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """``(loss_fn, step)`` for micrograd's demo with ``library``'s Value and MLP.
+
+    ``loss_fn()`` builds the loss graph (the forward pass); ``step()`` is forward + zero_grad +
+    backward. The code is the same for both libraries, only ``Value`` and ``MLP`` differ.
+
+    >>> loss_fn, step = make_demo_step("autodiff", n=4)
+    >>> step() is None and loss_fn().data > 0
+    True
+    """
+    Value, make_model = _library(library)
+    X, y = ad.datasets.moons(n, noise=0.1, seed=1)
+    if inputs == "float":
+        X, y = X.tolist(), y.tolist()
+    elif inputs != "numpy":
+        raise ValueError(f"inputs must be 'numpy' or 'float', got {inputs!r}")
+    model = make_model()
+
+    def loss_fn() -> Any:  # the demo's forward pass, exactly
+        rows = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, rows))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+
+    def step() -> None:
+        loss = loss_fn()
+        model.zero_grad()
+        loss.backward()
+
+    return loss_fn, step
+
+
+def _count_nodes(root: Any) -> int:
+    # micrograd keeps its inputs in a set, which graph.topological_order rejects for ordering;
+    # for counting, any order will do.
+    return ad.graph.num_nodes(root, inputs=lambda node: list(node._prev))
+
+
+@contextlib.contextmanager
+def _gc(enabled: bool) -> Iterator[None]:
+    was = gc.isenabled()
+    gc.collect()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        yield
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+class _FullCollections:
+    """Counts generation-2 (full) collections while active."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info.get("generation") == 2:
+            self.count += 1
+
+    def __enter__(self) -> _FullCollections:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+
+def _stats(times: list[float]) -> dict[str, float]:
+    return {"min_ms": 1000 * min(times), "median_ms": 1000 * statistics.median(times)}
+
+
+def measure_scalar_step(
+    repeats: int = 5, number: int = 3, n: int = 100, inputs: str = "numpy", libraries: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """Time the demo step of each available library with the GC off and on.
+
+    Each measurement is a block of ``number`` consecutive steps (so garbage left by one step is
+    paid for in the next, as in training), divided by ``number``; blocks start after a full
+    collection, so one library's garbage never slows the other, and the libraries alternate
+    block by block, ``repeats`` times, so that load on the machine affects both alike.
+
+    Returns ``{"libraries": {name: {"gc_off": {"min_ms", "median_ms"}, "gc_on": {...},
+    "full_collections_per_step": float, "nodes": int}}, "ratio_gc_off": float | None,
+    "ratio_gc_on": float | None, "ratio_gc_off_min": ..., "ratio_gc_on_min": ..., ...}``. A ratio
+    is micrograd's time over autodiff's (how many times faster autodiff is), of the medians, or of
+    the minima for ``*_min`` (the least disturbed runs); ``None`` without micrograd.
+
+    >>> r = measure_scalar_step(repeats=1, number=1, n=4, libraries=("autodiff",))
+    >>> sorted(r["libraries"]["autodiff"])
+    ['full_collections_per_step', 'gc_off', 'gc_on', 'nodes']
+    """
+    if libraries is None:
+        libraries = tuple(lib for lib in LIBRARIES if lib == "autodiff" or micrograd_available())
+    steps = {lib: make_demo_step(lib, n=n, inputs=inputs) for lib in libraries}
+    results: dict[str, Any] = {lib: {} for lib in libraries}
+    for lib, (loss_fn, step) in steps.items():
+        step()  # warm-up
+        results[lib]["nodes"] = _count_nodes(loss_fn())
+    for enabled, key in ((False, "gc_off"), (True, "gc_on")):
+        times: dict[str, list[float]] = {lib: [] for lib in libraries}
+        fulls: dict[str, int] = {lib: 0 for lib in libraries}
+        for _ in range(repeats):
+            for lib in libraries:
+                step = steps[lib][1]
+                with _gc(enabled), _FullCollections() as counter:
+                    start = time.perf_counter()
+                    for _ in range(number):
+                        step()
+                    times[lib].append((time.perf_counter() - start) / number)
+                fulls[lib] += counter.count
+        for lib in libraries:
+            results[lib][key] = _stats(times[lib])
+            if enabled:
+                results[lib]["full_collections_per_step"] = fulls[lib] / (repeats * number)
+    out: dict[str, Any] = {"libraries": results, "n_points": n, "inputs": inputs, "repeats": repeats, "number": number}
+    for key in ("gc_off", "gc_on"):
+        both = "micrograd" in results and "autodiff" in results
+        for stat in ("median", "min"):
+            name = f"ratio_{key}" if stat == "median" else f"ratio_{key}_min"
+            ms = f"{stat}_ms"
+            out[name] = results["micrograd"][key][ms] / results["autodiff"][key][ms] if both else None
+    return out
+
+
+@contextlib.contextmanager
+def _recursion_limit(limit: int) -> Iterator[None]:
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _chain_backward_works(Value: type, steps: int) -> bool:
+    x = y = Value(1.0)
+    for _ in range(steps):
+        y = y * 1.0001 + 0.001
+    try:
+        y.backward()
+    except RecursionError:
+        return False
+    return True
+
+
+def measure_depth(autodiff_steps: int = 500_000, limit: int = 1000) -> dict[str, Any]:
+    """The deepest chain ``x = x * 1.0001 + 0.001`` each library can back-propagate.
+
+    Runs at the recursion limit ``limit`` (CPython's default, restored afterwards). For micrograd
+    the largest working number of steps is found by bisection; for autodiff the chain of
+    ``autodiff_steps`` steps (two nodes each) is timed. Returns ``{"recursion_limit",
+    "micrograd_max_steps" (None without micrograd), "autodiff_steps", "autodiff_ok",
+    "autodiff_seconds"}``.
+
+    >>> measure_depth(autodiff_steps=1000)["autodiff_ok"]
+    True
+    """
+    out: dict[str, Any] = {"recursion_limit": limit, "micrograd_max_steps": None}
+    with _recursion_limit(limit):
+        if micrograd_available():
+            from micrograd.engine import Value as MValue
+
+            lo, hi = 1, 2 * limit  # works at lo, fails at hi (each step adds two levels of recursion)
+            if _chain_backward_works(MValue, hi):
+                hi = None  # not limited within the range tried
+            else:
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    lo, hi = (mid, hi) if _chain_backward_works(MValue, mid) else (lo, mid)
+            out["micrograd_max_steps"] = lo if hi is not None else f"> {2 * limit}"
+        start = time.perf_counter()
+        out["autodiff_ok"] = _chain_backward_works(ad.Value, autodiff_steps)
+        out["autodiff_seconds"] = time.perf_counter() - start
+        out["autodiff_steps"] = autodiff_steps
+    return out
+
+
+def measure_memory(library: str = "autodiff", n: int = 100) -> dict[str, Any]:
+    """Objects and bytes per node of one demo forward + backward, and cycles left behind.
+
+    ``tracked_per_node``: new objects tracked by the garbage collector per graph node (GC off while
+    building); ``bytes_per_node``: tracemalloc's net allocation per node; ``cyclic_per_node``:
+    objects per node that were still alive after the graph was dropped and that only the cyclic
+    collector could free (0 when there are no reference cycles).
+
+    >>> m = measure_memory("autodiff", n=4)
+    >>> m["cyclic_per_node"], m["tracked_per_node"] <= 2.0
+    (0.0, True)
+    """
+    loss_fn, _ = make_demo_step(library, n=n)
+    loss_fn().backward()  # warm-up: lazily created objects
+    with _gc(False):
+        gc.collect()
+        before = len(gc.get_objects())
+        tracemalloc.start()
+        loss = loss_fn()
+        loss.backward()
+        size, _peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        tracked = len(gc.get_objects()) - before
+        nodes = _count_nodes(loss)
+        del loss
+        cyclic = gc.collect()
+    return {
+        "library": library,
+        "nodes": nodes,
+        "tracked_per_node": tracked / nodes,
+        "bytes_per_node": size / nodes,
+        "cyclic_per_node": cyclic / nodes,
+    }
+
+
+def run(repeats: int = 5, depth_steps: int = 500_000) -> dict[str, Any]:
+    """Every measurement of this module, as one dict (what ``main`` prints and saves).
+
+    >>> sorted(run(repeats=1, depth_steps=100).keys())
+    ['depth', 'memory', 'python', 'step_float', 'step_numpy']
+    """
+    libraries = [lib for lib in LIBRARIES if lib == "autodiff" or micrograd_available()]
+    return {
+        "python": sys.version.split()[0],
+        "step_numpy": measure_scalar_step(repeats=repeats, inputs="numpy"),
+        "step_float": measure_scalar_step(repeats=repeats, inputs="float"),
+        "depth": measure_depth(autodiff_steps=depth_steps),
+        "memory": {lib: measure_memory(lib) for lib in libraries},
+    }
+
+
+def format_results(results: dict[str, Any]) -> str:
+    """A small text table of :func:`run`'s results.
+
+    >>> print(format_results(run(repeats=1, depth_steps=100)).splitlines()[0])
+    Scalar engine vs micrograd 0.1.0: demo step, MLP(2, [16, 16, 1]) on 100 moons points
+    """
+    lines = ["Scalar engine vs micrograd 0.1.0: demo step, MLP(2, [16, 16, 1]) on 100 moons points"]
+    for key, title in (("step_numpy", "numpy float64 inputs (as in the demo)"), ("step_float", "Python float inputs")):
+        step = results[key]
+        lines.append(f"\n  {title}; median (min) ms per step, {step['repeats']} blocks of {step['number']} steps")
+        lines.append(f"  {'library':<11}{'nodes':>8}{'GC off':>18}{'GC on':>18}{'full GCs/step':>15}")
+        for lib, r in step["libraries"].items():
+            lines.append(
+                f"  {lib:<11}{r['nodes']:>8}"
+                f"{r['gc_off']['median_ms']:>10.1f} ({r['gc_off']['min_ms']:5.1f})"
+                f"{r['gc_on']['median_ms']:>10.1f} ({r['gc_on']['min_ms']:5.1f})"
+                f"{r['full_collections_per_step']:>15.1f}"
+            )
+        if step["ratio_gc_off"] is not None:
+            lines.append(
+                f"  autodiff is {step['ratio_gc_off']:.1f}x faster with GC off, "
+                f"{step['ratio_gc_on']:.1f}x faster with GC on (ratio of medians; of minima: "
+                f"{step['ratio_gc_off_min']:.1f}x and {step['ratio_gc_on_min']:.1f}x)"
+            )
+    depth = results["depth"]
+    lines.append(f"\n  depth at recursion limit {depth['recursion_limit']}: chain x = x*1.0001 + 0.001")
+    mg = depth["micrograd_max_steps"]
+    lines.append(f"  micrograd: longest chain that back-propagates: {mg if mg is not None else 'n/a (not installed)'} steps")
+    lines.append(
+        f"  autodiff:  {depth['autodiff_steps']:,} steps ({2 * depth['autodiff_steps']:,} nodes): "
+        f"{'ok' if depth['autodiff_ok'] else 'FAILED'} in {depth['autodiff_seconds']:.2f} s (no depth limit)"
+    )
+    lines.append(f"\n  memory of one demo forward + backward")
+    lines.append(f"  {'library':<11}{'tracked objects/node':>22}{'bytes/node':>12}{'cyclic garbage/node':>21}")
+    for lib, m in results["memory"].items():
+        lines.append(f"  {lib:<11}{m['tracked_per_node']:>22.2f}{m['bytes_per_node']:>12.0f}{m['cyclic_per_node']:>21.2f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Command line: print the table; ``--json`` also writes ``benchmarks/results/scalar.json``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="timed blocks (of 3 steps) per library and GC setting")
+    parser.add_argument("--depth-steps", type=int, default=500_000, help="chain length (2 nodes per step) for autodiff's depth check")
+    parser.add_argument("--json", action="store_true", help="also write benchmarks/results/scalar.json")
+    args = parser.parse_args(argv)
+    if not micrograd_available():
+        print("micrograd is not installed: showing autodiff only (`make bench` installs micrograd 0.1.0)")
+    results = run(repeats=args.repeats, depth_steps=args.depth_steps)
+    print(format_results(results))
+    if args.json:
+        RESULTS.mkdir(exist_ok=True)
+        path = RESULTS / "scalar.json"
+        path.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"\nwrote {path}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
