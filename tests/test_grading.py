@@ -473,7 +473,7 @@ def test_rule_oracle_matches_the_calculus() -> None:
     got = ch05._rule_expected(lambda t: t**3, [2.0], [0.5], 2.0)
     assert got["data"] == 8.0 and got["grads"][0] == pytest.approx(0.5 + 2 * 12.0, rel=1e-9)
     same = ch05._rule_expected(lambda a, b: a * b, [3.0], [0.0], 1.0, same=True)
-    assert same["grads"] == pytest.approx([6.0], rel=1e-9)
+    assert same["grads"] == pytest.approx([6.0], rel=1e-9) and same["prev"] == "(a, a)"
     for x in (-800.0, -3.0, 0.0, 2.5, 800.0):
         assert ch05._stable_sigmoid(x) == pytest.approx(float(ad.Value(x).sigmoid().data), abs=1e-15)
 

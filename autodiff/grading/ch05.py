@@ -143,6 +143,16 @@ def _reference_backward(root: Any) -> None:
         node._backward()
 
 
+def _describe_prev(prev: Any, leaves: list[Any]) -> str:
+    """``"(a, b)"``: the node's ``_prev`` in terms of the leaves it was made from (``?`` for others)."""
+    names = "abcdefgh"
+    if not isinstance(prev, (tuple, list)):
+        return f"a {type(prev).__name__}, not a tuple"
+    inner = ", ".join(next((names[i] for i, leaf in enumerate(leaves) if p is leaf), "?") for p in prev)
+    text = f"({inner},)" if len(prev) == 1 else f"({inner})"
+    return text if type(prev) is tuple else f"a {type(prev).__name__} {text}"
+
+
 @chapter.driver
 def local_rule(
     ns: dict[str, Any],
@@ -165,12 +175,7 @@ def local_rule(
     out = _node_of(ns, function(*args, *extra), name)
     out.grad = out_grad
     out._backward()
-    prev = out._prev
-    result = {
-        "data": out.data,
-        "grads": [leaf.grad for leaf in leaves],
-        "inputs": type(prev) is tuple and len(prev) == len(args) and all(p is a for p, a in zip(prev, args)),
-    }
+    result = {"data": out.data, "grads": [leaf.grad for leaf in leaves], "prev": _describe_prev(out._prev, leaves)}
     if want_op:
         result["op"] = out._op
     return result
@@ -280,11 +285,12 @@ def _rule_expected(f: Any, inputs: list[float], before: list[float], g: float, s
     if same:
         x = inputs[0]
         slope = central_difference(lambda t: f(t, t), x)
-        return {"data": f(x, x), "grads": [before[0] + g * slope], "inputs": True}
+        return {"data": f(x, x), "grads": [before[0] + g * slope], "prev": "(a, a)"}
     slopes = [
         central_difference(lambda t, i=i: f(*inputs[:i], t, *inputs[i + 1 :]), x) for i, x in enumerate(inputs)
     ]
-    return {"data": f(*inputs), "grads": [b + g * s for b, s in zip(before, slopes)], "inputs": True}
+    prev = "(a,)" if len(inputs) == 1 else "(" + ", ".join("abcdefgh"[: len(inputs)]) + ")"
+    return {"data": f(*inputs), "grads": [b + g * s for b, s in zip(before, slopes)], "prev": prev}
 
 
 def _stable_sigmoid(x: float) -> float:
