@@ -46,13 +46,42 @@ from autodiff import functions as F
 from autodiff.levels import classify, defer, is_differentiable, level_of, new_level, unwrap
 from autodiff.rules import UNARY, maximum_partials, minimum_partials
 
-__all__ = ["Dual", "derivative", "jvp", "jacfwd"]
+__all__ = ["Dual", "derivative", "jvp", "jacfwd", "OrderedByValue"]
 
 _INF = math.inf
 _NINF = -math.inf
 
 
-class Dual:
+class OrderedByValue:
+    """Comparisons for differentiable objects (a mixin of ``Dual`` and ``Value``).
+
+    ``<``, ``<=``, ``>``, ``>=`` compare the values inside, whatever the levels, and return
+    ``bool`` (an array for arrays), so code that branches on its input runs unchanged under every
+    engine. ``==``, ``!=`` and hashing stay identity: these objects are graph nodes and dictionary
+    keys (compare ``a.primal == b.primal`` or ``a.data == b.data`` for values).
+
+    >>> Dual(1.0, 5.0) < Dual(2.0, -1.0), Dual(1.0) == Dual(1.0)
+    (True, False)
+    """
+
+    __slots__ = ()
+
+    def __lt__(self, other: Any) -> Any:
+        return _compare(self, other, "<")
+
+    def __le__(self, other: Any) -> Any:
+        return _compare(self, other, "<=")
+
+    def __gt__(self, other: Any) -> Any:
+        return _compare(self, other, ">")
+
+    def __ge__(self, other: Any) -> Any:
+        return _compare(self, other, ">=")
+
+    __hash__ = object.__hash__
+
+
+class Dual(OrderedByValue):
     """A dual number ``primal + tangent·ε`` with ``ε² = 0``: forward-mode automatic differentiation.
 
     ``primal`` and ``tangent`` are floats (ints are converted), numpy arrays of the same shape,
@@ -262,22 +291,6 @@ class Dual:
 
     def __abs__(self) -> Dual:
         return self.abs()
-
-    # -- comparisons: by value, returning bool (an array for array duals) ---------------------
-
-    def __lt__(self, other: Any) -> Any:
-        return _compare(self, other, "<")
-
-    def __le__(self, other: Any) -> Any:
-        return _compare(self, other, "<=")
-
-    def __gt__(self, other: Any) -> Any:
-        return _compare(self, other, ">")
-
-    def __ge__(self, other: Any) -> Any:
-        return _compare(self, other, ">=")
-
-    __hash__ = object.__hash__
 
     # -- elementary functions: derivatives from autodiff.rules --------------------------------
 

@@ -71,7 +71,7 @@ from typing import Any
 import numpy as np
 
 from autodiff import functions as F
-from autodiff.forward import _check_power, _compare, _short, format_data
+from autodiff.forward import OrderedByValue, _check_power, _short, format_data
 from autodiff.levels import classify, defer, is_differentiable, unwrap
 from autodiff.rules import UNARY, maximum_partials, minimum_partials
 
@@ -83,7 +83,7 @@ _new = object.__new__
 _log = F.log
 
 
-class Value:
+class Value(OrderedByValue):
     """A scalar that records the operations applied to it, for reverse-mode differentiation.
 
     ``Value(data, _children=(), _op="", label="", *, level=0)``: ``data`` is a real number (stored
@@ -373,22 +373,6 @@ class Value:
 
     def __abs__(self) -> Value:
         return self.abs()
-
-    # -- comparisons: by value, returning bool -------------------------------------------------
-
-    def __lt__(self, other: Any) -> Any:
-        return _compare(self, other, "<")
-
-    def __le__(self, other: Any) -> Any:
-        return _compare(self, other, "<=")
-
-    def __gt__(self, other: Any) -> Any:
-        return _compare(self, other, ">")
-
-    def __ge__(self, other: Any) -> Any:
-        return _compare(self, other, ">=")
-
-    __hash__ = object.__hash__
 
     # -- elementary functions: values from autodiff.functions, derivatives from autodiff.rules ---
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 from hypothesis import strategies as st
 
 import autodiff as ad
@@ -55,6 +56,34 @@ BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "pow": lambda a, b: (a * a + 0.5) ** ad.tanh(b),
     "max": lambda a, b: ad.maximum(a, b),
     "min": lambda a, b: ad.minimum(a, b),
+}
+
+#: Functions of one variable exercising every operator with constants and numpy scalars on either
+#: side (test_forward.py and test_scalar.py check each against central differences on (0.2, 3)).
+ONE_VARIABLE: dict[str, Callable[[Any], Any]] = {
+    "x + c": lambda x: x + 1.5,
+    "c + x": lambda x: 1.5 + x,
+    "x - c": lambda x: x - 1.5,
+    "c - x": lambda x: 1.5 - x,
+    "x * c": lambda x: x * 1.5,
+    "c * x": lambda x: 1.5 * x,
+    "x / c": lambda x: x / 1.5,
+    "c / x": lambda x: 1.5 / x,
+    "x ** c": lambda x: x**1.5,
+    "x ** int": lambda x: x**3,
+    "x ** -int": lambda x: x**-2,
+    "c ** x": lambda x: 1.5**x,
+    "x ** x": lambda x: x**x,
+    "x * x": lambda x: x * x,
+    "x / (x + 1)": lambda x: x / (x + 1),
+    "x - x * x": lambda x: x - x * x,
+    "-x": lambda x: -x,
+    "+x": lambda x: +x,
+    "abs(-x)": lambda x: abs(-x),
+    "np.float64 * x": lambda x: np.float64(2.0) * x,
+    "np.int64 - x": lambda x: np.int64(2) - x,
+    "maximum(x, c)": lambda x: ad.maximum(x, 1.0),
+    "minimum(c, x)": lambda x: ad.minimum(1.0, x),
 }
 
 KINKED_UNARY = {"relu", "abs"}
