@@ -57,7 +57,7 @@ from autodiff.grading.registry import (
     worst,
 )
 from autodiff.grading.runner import Limits, Runner, RunResult
-from autodiff.grading.verdict import CaseResult, CheckResult, score_check
+from autodiff.grading.verdict import CheckResult, score_check
 
 __all__ = ["GRADER_VERSION", "default_templates_dir", "submission_ids", "Batch"]
 
@@ -110,27 +110,12 @@ def _synthetic(check: Check, cases: list[Case], status: str, message: str) -> Ch
 
 
 def _check_json(result: CheckResult) -> dict[str, Any]:
-    return {
-        "name": result.name,
-        "hidden": result.hidden,
-        "points": result.points,
-        "max": result.max_points,
-        "status": result.status,
-        "message": result.message,
-        "duration": result.duration,
-        "cases": [_case_json(c) for c in result.cases],
-    }
-
-
-def _case_json(case: CaseResult) -> dict[str, Any]:
-    return {
-        "label": case.label,
-        "status": case.status,
-        "message": case.message,
-        "expected": case.expected,
-        "got": case.got,
-        "duration": case.duration,
-    }
+    data = asdict(result)
+    del data["exercise"]
+    data["max"] = data.pop("max_points")
+    for case in data["cases"]:
+        del case["hint"]  # the hints are in the check file; the report has the messages
+    return data
 
 
 def _write(path: Path, text: str) -> None:

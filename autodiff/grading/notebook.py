@@ -21,7 +21,6 @@ submission has none). Check cells (``{"grader": {"check": ...}}``) are left out.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 from collections.abc import Iterable
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autodiff.grading.policy import import_aliases, strip_magics
+from autodiff.grading.policy import import_aliases, imported_modules, strip_magics
 
 __all__ = ["Unreadable", "Cell", "ProgramCell", "Answers", "Template", "parse_notebook", "read_notebook"]
 
@@ -147,28 +146,6 @@ def read_notebook(path: str | Path) -> list[Cell]:
     except OSError as error:
         raise Unreadable(f"cannot read the file: {error.strerror or error}") from None
     return parse_notebook(data)
-
-
-def imported_modules(sources: Iterable[str]) -> list[str]:
-    """Modules imported at the top level of ``sources``, in order (the child imports them early).
-
-    >>> imported_modules(["import math\\nimport autodiff as ad\\nfrom autodiff.grading import check"])
-    ['math', 'autodiff', 'autodiff.grading']
-    """
-    found: list[str] = []
-    for source in sources:
-        try:
-            tree = ast.parse(strip_magics(source))
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            names = (
-                [a.name for a in node.names] if isinstance(node, ast.Import)
-                else [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level
-                else []
-            )
-            found += [n for n in names if n not in found]
-    return found
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import ast
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["AD_LIBRARIES", "strip_magics", "import_aliases", "scan", "review", "install_guard"]
+__all__ = ["AD_LIBRARIES", "strip_magics", "import_aliases", "imported_modules", "scan", "review", "install_guard"]
 
 #: Modules no answer may import: other automatic differentiation libraries, and native-code
 #: escape hatches that would defeat the run-time guard.
@@ -62,14 +62,42 @@ def import_aliases(sources: Iterable[str]) -> dict[str, str]:
     {'ad': 'autodiff', 't': 'autodiff.graph.trace', 'os': 'os'}
     """
     aliases: dict[str, str] = {}
-    for source in sources:
-        try:
-            tree = ast.parse(strip_magics(source))
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            aliases.update(_bindings(node))
+    for node in _top_level(sources):
+        aliases.update(_bindings(node))
     return aliases
+
+
+def imported_modules(sources: Iterable[str]) -> list[str]:
+    """Modules imported at the top level of ``sources``, in order (the child imports them early).
+
+    >>> imported_modules(["import math\\nimport autodiff as ad\\nfrom autodiff.grading import check"])
+    ['math', 'autodiff', 'autodiff.grading']
+    """
+    found: list[str] = []
+    for node in _top_level(sources):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module]
+        else:
+            continue
+        found += [n for n in names if n not in found]
+    return found
+
+
+def _parse(source: str) -> ast.Module | None:
+    """The cell's syntax tree, magics removed; ``None`` if it does not parse (running it will say so)."""
+    try:
+        return ast.parse(strip_magics(source))
+    except SyntaxError:
+        return None
+
+
+def _top_level(sources: Iterable[str]) -> Iterable[ast.stmt]:
+    for source in sources:
+        tree = _parse(source)
+        if tree is not None:
+            yield from tree.body
 
 
 def _bindings(node: ast.AST) -> dict[str, str]:
@@ -144,9 +172,8 @@ def scan(
     >>> scan("from autodiff import graph as g\\ng.topological_order(r)", ["autodiff.graph.topological_order"])
     ['line 1: imports autodiff.graph', 'line 2: uses autodiff.graph.topological_order']
     """
-    try:
-        tree = ast.parse(strip_magics(source))
-    except SyntaxError:
+    tree = _parse(source)
+    if tree is None:
         return []
     aliases = dict(template_aliases or {})
     for node in tree.body:
@@ -213,9 +240,8 @@ def review(source: str) -> list[str]:
     >>> review("f = eval('lambda x: x')")
     ['line 1: calls eval']
     """
-    try:
-        tree = ast.parse(strip_magics(source))
-    except SyntaxError:
+    tree = _parse(source)
+    if tree is None:
         return []
     notes = []
     for node in ast.walk(tree):
