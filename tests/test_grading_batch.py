@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -26,8 +27,9 @@ from autodiff.grading.runner import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "grading_fixtures"
-sys.path.insert(0, str(FIXTURES))
-import toy_submissions as toy  # noqa: E402
+_spec = importlib.util.spec_from_file_location("toy_submissions", FIXTURES / "toy_submissions.py")
+toy = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(toy)
 
 GRADING_DIR = ROOT / "autodiff" / "grading"
 
