@@ -234,6 +234,25 @@ class Value(OrderedByValue):
                 "for example sqrt and x**p (p < 1) have an infinite slope at 0"
             ) from None
 
+    def _backward(self) -> None:
+        """Apply this node's derivative rule once: add its contribution to its inputs' ``grad``.
+
+        micrograd's name, for walking the chain rule by hand one node at a time (chapter 5); the
+        rule comes from the table keyed by ``_op``, not from a closure. A leaf has nothing to do.
+
+        >>> a, b = Value(2.0), Value(-3.0)
+        >>> c = a * b
+        >>> c.grad = 1.0
+        >>> c._backward()
+        >>> a.grad, b.grad
+        (-3.0, 2.0)
+        """
+        if self._a is not None:
+            rule = _BACKWARD.get(self._op)
+            if rule is None:
+                raise ValueError(f"_backward: no derivative rule for the operation {self._op!r}")
+            rule(self)
+
     def zero_grad(self) -> None:
         """Reset this Value's gradient to 0.0 (only this node; see ``Module.zero_grad``).
 

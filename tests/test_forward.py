@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autodiff as ad
@@ -19,6 +19,7 @@ from expressions import ONE_VARIABLE
 xs = st.floats(min_value=0.2, max_value=3.0, allow_nan=False)
 
 @pytest.mark.parametrize("name", sorted(ONE_VARIABLE))
+@settings(deadline=None)
 @given(x=xs)
 def test_arithmetic_matches_central_differences(name: str, x: float) -> None:
     f = ONE_VARIABLE[name]

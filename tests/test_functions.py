@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
 
@@ -64,6 +64,7 @@ def test_abs_is_exported_but_not_star_imported() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
+@settings(deadline=None)
 @given(data=st.data())
 def test_float_path_matches_numpy(name: str, data: st.DataObject) -> None:
     x = data.draw(points(name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autodiff as ad
@@ -42,6 +42,7 @@ def test_the_table_covers_the_functions_and_is_read_only() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(rules.UNARY))
+@settings(deadline=None)
 @given(data=st.data())
 def test_each_rule_matches_central_differences(name: str, data: st.DataObject) -> None:
     x = data.draw(points(name))
