@@ -9,6 +9,8 @@ One module per idea, mirroring the chapters:
 * :mod:`autodiff.scalar`: ``Value``, reverse mode on scalars (chapters 4, 5).
 * :mod:`autodiff.nn`, :mod:`autodiff.datasets`, :mod:`autodiff.check`: MLPs, losses and SGD on
   ``Value``; seeded toy data; ``gradcheck`` (chapter 6 onward).
+* :mod:`autodiff.tensor`: the numpy-backed ``Tensor``, its layers and optimizers (chapter 8).
+* :mod:`autodiff.functional`: ``grad``, ``vjp``, ``jvp``, Jacobians, ``hessian``, ``hvp`` (chapter 9).
 
 >>> import autodiff as ad
 >>> ad.__version__
@@ -25,6 +27,9 @@ from autodiff.functions import (  # `abs` is ad.abs but not in __all__: it would
     tan, tanh,
 )
 from autodiff.scalar import Value
+from autodiff import functional, tensor
+from autodiff.tensor import Tensor, no_grad
+from autodiff.functional import grad, hessian, hvp, jacobian, jacrev, value_and_grad, vjp
 from autodiff.viz import draw_graph
 from autodiff.numerical import (
     central_difference,
@@ -51,4 +56,8 @@ __all__ = [
     "Dual", "derivative", "jvp", "jacfwd", "Value",
     "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "log1p", "expm1",
     "softplus", "sign", "maximum", "minimum",
+    # arrays (chapter 8) and function transformations (chapter 9); functional.jvp (tensor-aware)
+    # and functional.jacfwd (curried, JAX style) extend forward.jvp and forward.jacfwd above
+    "tensor", "Tensor", "no_grad", "functional",
+    "grad", "value_and_grad", "vjp", "jacrev", "jacobian", "hessian", "hvp",
 ]

@@ -990,7 +990,7 @@ def _accumulate(child: Tensor, g: Any, shared: bool) -> None:
     changing one leaf's ``grad`` in place never changes another's.
     """
     if child._prev or type(g) is not np.ndarray:
-        child.grad = g if child.grad is None else child.grad + g
+        child.grad = g if child.grad is None else G.plain(child.grad + g)
         return
     dtype = child.data.dtype if type(child.data) is np.ndarray else g.dtype
     if child.grad is None:
@@ -1000,7 +1000,7 @@ def _accumulate(child: Tensor, g: Any, shared: bool) -> None:
             g = g.copy()
         child.grad = g
     else:
-        total = child.grad + g
+        total = G.plain(child.grad + g)
         child.grad = total.astype(dtype, copy=False) if type(total) is np.ndarray else total
 
 
