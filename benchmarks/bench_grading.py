@@ -164,7 +164,7 @@ def measure(repeat: int = 5, classroom: int = 40) -> dict[str, Any]:
         }
         ch05 = ROOT / "solutions" / "05_micrograd.ipynb"
         if ch05.is_file():
-            batch = Batch(seed=1, templates_dir=ROOT / "exercises")
+            batch = Batch(seed=1, template=ROOT / "exercises" / "05_micrograd.ipynb")
             samples = []
             for _ in range(repeat):
                 with Runner(batch.limits) as runner:

@@ -338,9 +338,9 @@ def test_problems_reports_broken_conventions() -> None:
 def test_check_on_the_solutions_passes_every_public_check_quickly() -> None:
     ns = namespace_of(SOLUTIONS)
     for exercise in ch05.chapter.exercises.values():
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time: the machine may be busy with other work
         text = printed(check, exercise.id, ns)
-        assert time.perf_counter() - start < 1.0, exercise.id
+        assert time.process_time() - start < 1.0, exercise.id
         assert "All public checks pass" in text and "FAIL" not in text, text
         assert "The graded run adds hidden checks on random inputs" in text
 
@@ -540,7 +540,7 @@ def test_docstring_examples_run(name: str) -> None:
 def test_a_memory_limit_below_the_interpreter_is_reported_not_mysterious(tmp_path: Path) -> None:
     from autodiff.grading.batch import Batch
 
-    batch = Batch(seed=1, limits=Limits(memory_mb=64), templates_dir=ROOT / "exercises")
+    batch = Batch(seed=1, limits=Limits(memory_mb=64), template=EXERCISES)
     with Runner(batch.limits) as runner:
         report = batch.grade_submission(SOLUTIONS, runner)
     message = report["exercises"][0]["checks"][0]["message"]

@@ -329,7 +329,7 @@ def ch05_batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "bugs": _with_answers(ROOT / "solutions" / "05_micrograd.ipynb", CH05_BUGS, work / "bugs.ipynb"),
         "cheats": _with_answers(ROOT / "solutions" / "05_micrograd.ipynb", CH05_CHEATS, work / "cheats.ipynb"),
     }
-    batch = Batch(seed=2026, limits=Limits(timeout=10.0), jobs=2, templates_dir=ROOT / "exercises")
+    batch = Batch(seed=2026, limits=Limits(timeout=10.0), jobs=2, template=ROOT / "exercises" / "05_micrograd.ipynb")
     reports = batch.run(list(paths.values()), work / "out")
     return {name: report for name, report in zip(paths, reports)}
 
@@ -387,12 +387,13 @@ def test_cli_help_documents_the_options() -> None:
 def test_cli_grades_and_exits_zero_whatever_the_score(tmp_path: Path) -> None:
     bad = tmp_path / "broken.ipynb"
     bad.write_text("{", encoding="utf-8")
-    result = _cli("grade", str(ROOT / "exercises" / "05_micrograd.ipynb"), str(bad), "--out", str(tmp_path / "out"),
-                  "--seed", "1", "-q")
+    template = str(ROOT / "exercises" / "05_micrograd.ipynb")
+    result = _cli("grade", template, str(bad), "--out", str(tmp_path / "out"), "--seed", "1", "-q",
+                  "--template", template)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(open(tmp_path / "out" / "grades.csv", encoding="utf-8")))
-    assert [(r["submission"], r["total"], r["status"]) for r in rows] == [
-        ("05_micrograd", "0", "missing"), ("broken", "0", "unreadable")
+    assert [(r["submission"], r["total"], r["max"], r["status"]) for r in rows] == [
+        ("05_micrograd", "0", "22", "missing"), ("broken", "0", "22", "unreadable")
     ]
 
 
@@ -402,5 +403,5 @@ def test_cli_usage_errors_are_not_exit_zero(tmp_path: Path) -> None:
 
 
 def test_cli_generate_check_passes_on_the_committed_notebooks() -> None:
-    result = _cli("generate", "--check")
+    result = _cli("generate", "--check", "05_micrograd")
     assert result.returncode == 0, result.stderr

@@ -130,7 +130,7 @@ class Batch:
     ``template`` forces one template for every submission; otherwise each submission's template
     is found in ``templates_dir`` from its answer cells' exercise ids (or its file name).
 
-    >>> batch = Batch(seed=7)
+    >>> batch = Batch(seed=7, template=default_templates_dir() / "05_micrograd.ipynb")
     >>> batch.columns
     ['5.1', '5.2', '5.3', '5.4', '5.5', '5.6', '5.7']
     >>> with Runner(batch.limits) as runner:
