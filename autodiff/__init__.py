@@ -11,6 +11,7 @@ One module per idea, mirroring the chapters:
   ``Value``; seeded toy data; ``gradcheck`` (chapter 6 onward).
 * :mod:`autodiff.tensor`: the numpy-backed ``Tensor``, its layers and optimizers (chapter 8).
 * :mod:`autodiff.functional`: ``grad``, ``vjp``, ``jvp``, Jacobians, ``hessian``, ``hvp`` (chapter 9).
+* :mod:`autodiff.checkpoint`: segment checkpointing with memory counters (chapter 10).
 
 >>> import autodiff as ad
 >>> ad.__version__
@@ -27,7 +28,7 @@ from autodiff.functions import (  # `abs` is ad.abs but not in __all__: it would
     tan, tanh,
 )
 from autodiff.scalar import Value
-from autodiff import functional, tensor
+from autodiff import checkpoint, functional, tensor
 from autodiff.tensor import Tensor, no_grad
 from autodiff.functional import grad, hessian, hvp, jacobian, jacrev, value_and_grad, vjp
 from autodiff.viz import draw_graph
@@ -58,6 +59,6 @@ __all__ = [
     "softplus", "sign", "maximum", "minimum",
     # arrays (chapter 8) and function transformations (chapter 9); functional.jvp (tensor-aware)
     # and functional.jacfwd (curried, JAX style) extend forward.jvp and forward.jacfwd above
-    "tensor", "Tensor", "no_grad", "functional",
+    "tensor", "Tensor", "no_grad", "functional", "checkpoint",
     "grad", "value_and_grad", "vjp", "jacrev", "jacobian", "hessian", "hvp",
 ]

@@ -78,7 +78,7 @@ class Tensor:
     TypeError: Tensor: requires_grad=True needs floating-point data, got dtype int64; convert it first, e.g. Tensor(x, dtype=np.float64, requires_grad=True)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_prev", "_op", "_ctx", "_level", "label")
+    __slots__ = ("data", "grad", "requires_grad", "_prev", "_op", "_ctx", "_level", "label", "__weakref__")
     # numpy hands binary operations with arrays to our reflected methods instead of looping.
     __array_ufunc__ = None
 
