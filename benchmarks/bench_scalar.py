@@ -286,29 +286,34 @@ def measure_memory(library: str = "autodiff", n: int = 100) -> dict[str, Any]:
     }
 
 
-def run(repeats: int = 5, depth_steps: int = 500_000) -> dict[str, Any]:
+def run(repeats: int = 5, number: int = 3, n: int = 100, depth_steps: int = 500_000) -> dict[str, Any]:
     """Every measurement of this module, as one dict (what ``main`` prints and saves).
 
-    >>> sorted(run(repeats=1, depth_steps=100).keys())
+    ``repeats`` blocks of ``number`` steps on ``n`` points for the timings (see
+    :func:`measure_scalar_step`); ``depth_steps`` for autodiff's chain. The defaults are the full
+    benchmark (about two minutes with micrograd); the book runs a reduced one.
+
+    >>> sorted(run(repeats=1, number=1, n=4, depth_steps=100).keys())
     ['depth', 'memory', 'python', 'step_float', 'step_numpy']
     """
     libraries = [lib for lib in LIBRARIES if lib == "autodiff" or micrograd_available()]
     return {
         "python": sys.version.split()[0],
-        "step_numpy": measure_scalar_step(repeats=repeats, inputs="numpy"),
-        "step_float": measure_scalar_step(repeats=repeats, inputs="float"),
+        "step_numpy": measure_scalar_step(repeats=repeats, number=number, n=n, inputs="numpy"),
+        "step_float": measure_scalar_step(repeats=repeats, number=number, n=n, inputs="float"),
         "depth": measure_depth(autodiff_steps=depth_steps),
-        "memory": {lib: measure_memory(lib) for lib in libraries},
+        "memory": {lib: measure_memory(lib, n=n) for lib in libraries},
     }
 
 
 def format_results(results: dict[str, Any]) -> str:
     """A small text table of :func:`run`'s results.
 
-    >>> print(format_results(run(repeats=1, depth_steps=100)).splitlines()[0])
-    Scalar engine vs micrograd 0.1.0: demo step, MLP(2, [16, 16, 1]) on 100 moons points
+    >>> print(format_results(run(repeats=1, number=1, n=4, depth_steps=100)).splitlines()[0])
+    Scalar engine vs micrograd 0.1.0: demo step, MLP(2, [16, 16, 1]) on 4 moons points
     """
-    lines = ["Scalar engine vs micrograd 0.1.0: demo step, MLP(2, [16, 16, 1]) on 100 moons points"]
+    points = results["step_numpy"]["n_points"]
+    lines = [f"Scalar engine vs micrograd 0.1.0: demo step, MLP(2, [16, 16, 1]) on {points} moons points"]
     for key, title in (("step_numpy", "numpy float64 inputs (as in the demo)"), ("step_float", "Python float inputs")):
         step = results[key]
         lines.append(f"\n  {title}; median (min) ms per step, {step['repeats']} blocks of {step['number']} steps")
