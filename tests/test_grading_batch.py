@@ -224,7 +224,7 @@ def test_hidden_inputs_stay_out_of_student_feedback(toy_batch: dict) -> None:
 def test_the_batch_is_parallel_and_bounded_in_time(toy_batch: dict) -> None:
     """Three submissions need a full wall-clock kill (3 s each) and one an interrupted loop; with
     two workers the whole batch must finish well before the sum of its parts would."""
-    assert toy_batch["elapsed"] < 30
+    assert toy_batch["elapsed"] < 60
 
 
 def test_same_seed_same_hidden_inputs_other_seed_other_inputs(toy_template: Path, tmp_path: Path) -> None:
