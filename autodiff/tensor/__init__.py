@@ -58,7 +58,7 @@ from autodiff.tensor.core import (
     stack,
     where,
 )
-from autodiff.tensor import generic, vjp  # noqa: F401  (vjp fills the rule table)
+from autodiff.tensor import generic, nn, vjp  # noqa: F401  (vjp fills the rule table)
 from autodiff.tensor.gradcheck import gradcheck_tensors  # noqa: F401  (registers with autodiff.check)
 
 __all__ = [
