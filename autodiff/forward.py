@@ -60,11 +60,16 @@ class OrderedByValue:
     engine. ``==``, ``!=`` and hashing stay identity: these objects are graph nodes and dictionary
     keys (compare ``a.primal == b.primal`` or ``a.data == b.data`` for values).
 
-    >>> Dual(1.0, 5.0) < Dual(2.0, -1.0), Dual(1.0) == Dual(1.0)
-    (True, False)
+    A format spec formats the value too: ``f"{loss:.4f}"``.
+
+    >>> Dual(1.0, 5.0) < Dual(2.0, -1.0), Dual(1.0) == Dual(1.0), f"{Dual(2 / 3, 1.0):.3f}"
+    (True, False, '0.667')
     """
 
     __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return format(unwrap(self), spec) if spec else repr(self)
 
     def __lt__(self, other: Any) -> Any:
         return _compare(self, other, "<")

@@ -191,9 +191,6 @@ class Value(OrderedByValue):
             extra += f", level={self._level}"
         return f"Value(data={format_data(self.data)}, grad={format_data(self.grad)}{extra})"
 
-    def __format__(self, spec: str) -> str:
-        return format(unwrap(self.data), spec) if spec else repr(self)
-
     # -- reverse mode ------------------------------------------------------------------------
 
     def backward(self, gradient: Any = None) -> None:
