@@ -43,50 +43,16 @@ from typing import Any
 import numpy as np
 
 from autodiff import functions as F
-from autodiff.levels import classify, defer, is_differentiable, level_of, new_level, unwrap
+from autodiff.levels import Differentiable, classify, defer, is_differentiable, level_of, new_level, unwrap
 from autodiff.rules import UNARY, maximum_partials, minimum_partials
 
-__all__ = ["Dual", "derivative", "jvp", "jacfwd", "OrderedByValue"]
+__all__ = ["Dual", "derivative", "jvp", "jacfwd"]
 
 _INF = math.inf
 _NINF = -math.inf
 
 
-class OrderedByValue:
-    """Comparisons for differentiable objects (a mixin of ``Dual`` and ``Value``).
-
-    ``<``, ``<=``, ``>``, ``>=`` compare the values inside, whatever the levels, and return
-    ``bool`` (an array for arrays), so code that branches on its input runs unchanged under every
-    engine. ``==``, ``!=`` and hashing stay identity: these objects are graph nodes and dictionary
-    keys (compare ``a.primal == b.primal`` or ``a.data == b.data`` for values).
-
-    A format spec formats the value too: ``f"{loss:.4f}"``.
-
-    >>> Dual(1.0, 5.0) < Dual(2.0, -1.0), Dual(1.0) == Dual(1.0), f"{Dual(2 / 3, 1.0):.3f}"
-    (True, False, '0.667')
-    """
-
-    __slots__ = ()
-
-    def __format__(self, spec: str) -> str:
-        return format(unwrap(self), spec) if spec else repr(self)
-
-    def __lt__(self, other: Any) -> Any:
-        return _compare(self, other, "<")
-
-    def __le__(self, other: Any) -> Any:
-        return _compare(self, other, "<=")
-
-    def __gt__(self, other: Any) -> Any:
-        return _compare(self, other, ">")
-
-    def __ge__(self, other: Any) -> Any:
-        return _compare(self, other, ">=")
-
-    __hash__ = object.__hash__
-
-
-class Dual(OrderedByValue):
+class Dual(Differentiable):
     """A dual number ``primal + tangent·ε`` with ``ε² = 0``: forward-mode automatic differentiation.
 
     ``primal`` and ``tangent`` are floats (ints are converted), numpy arrays of the same shape,
@@ -139,15 +105,6 @@ class Dual(OrderedByValue):
         self._level = level
 
     # -- protocol ----------------------------------------------------------------------------
-
-    @property
-    def level(self) -> int:
-        """The nesting level of this dual (0 for hand-made ones).
-
-        >>> Dual(1.0).level
-        0
-        """
-        return self._level
 
     def _unwrap(self) -> Any:
         return self.primal
@@ -516,20 +473,6 @@ def _operand_error(me: Any, other: Any, op: str, reflected: bool) -> TypeError:
 def _short(x: Any) -> str:
     text = repr(x)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _compare(me: Any, other: Any, op: str) -> Any:
-    """Compare by value, whatever the levels: strips every level off both sides."""
-    a, b = unwrap(me), unwrap(other)
-    if not isinstance(b, (numbers.Real, np.ndarray)):
-        return NotImplemented
-    if op == "<":
-        return a < b
-    if op == "<=":
-        return a <= b
-    if op == ">":
-        return a > b
-    return a >= b
 
 
 def _is_zero(q: Any) -> bool:

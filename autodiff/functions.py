@@ -83,10 +83,7 @@ def sin(x: Any) -> Any:
     0.5
     """
     if type(x) is float:
-        try:
-            return math.sin(x)
-        except ValueError:
-            raise _domain_error("sin", x, "a finite number") from None
+        return _trig("sin", math.sin, x)
     return _apply("sin", x, sin)
 
 
@@ -97,10 +94,7 @@ def cos(x: Any) -> Any:
     1.0
     """
     if type(x) is float:
-        try:
-            return math.cos(x)
-        except ValueError:
-            raise _domain_error("cos", x, "a finite number") from None
+        return _trig("cos", math.cos, x)
     return _apply("cos", x, cos)
 
 
@@ -111,10 +105,7 @@ def tan(x: Any) -> Any:
     1.0
     """
     if type(x) is float:
-        try:
-            return math.tan(x)
-        except ValueError:
-            raise _domain_error("tan", x, "a finite number") from None
+        return _trig("tan", math.tan, x)
     return _apply("tan", x, tan)
 
 
@@ -424,6 +415,13 @@ def _binary(name: str, a: Any, b: Any, scalar_fn: Callable[..., Any], array_fn: 
 
 def _is_plain(x: Any) -> bool:
     return _is_real_scalar(x) or isinstance(x, np.ndarray)
+
+
+def _trig(name: str, fn: Callable[[float], float], x: float) -> float:
+    try:
+        return fn(x)
+    except ValueError:  # only for infinite x
+        raise _domain_error(name, x, "a finite number") from None
 
 
 def _domain_error(name: str, x: float, domain: str) -> ValueError:

@@ -28,7 +28,9 @@ Pearlmutter 2005). The cure is a tag on every object, here an integer **level**:
 
 **The protocol.** A type takes part by giving its instances an integer attribute ``_level`` and a
 method ``_unwrap()`` returning the data one level down (``Dual.primal``, ``Value.data``). Nothing
-else here depends on the concrete types.
+else here depends on the concrete types. :class:`Differentiable` is a convenient base class for
+such types (``Dual`` and ``Value`` use it): the ``level`` property, comparisons by value,
+identity hashing and format specs.
 
 >>> from autodiff import Dual, derivative
 >>> derivative(lambda x: x * derivative(lambda y: x + y, 1.0), 1.0)  # levels: correct
@@ -42,9 +44,12 @@ else here depends on the concrete types.
 from __future__ import annotations
 
 import itertools
+import numbers
 from typing import Any, Literal
 
-__all__ = ["new_level", "level_of", "is_differentiable", "unwrap", "classify", "defer"]
+import numpy as np
+
+__all__ = ["new_level", "level_of", "is_differentiable", "unwrap", "classify", "defer", "Differentiable"]
 
 _counter = itertools.count(1)
 
@@ -154,6 +159,69 @@ def defer(me: Any, other: Any, reflected: str) -> Any:
     if isinstance(other, type(me)) or isinstance(me, type(other)):
         return getattr(other, reflected)(me)
     return NotImplemented
+
+
+class Differentiable:
+    """Base class of the differentiable types: the level protocol and value semantics.
+
+    Subclasses set ``_level`` and define ``_unwrap()``. They get the read-only ``level``; ``<``,
+    ``<=``, ``>``, ``>=`` that compare the values inside, whatever the levels, and return ``bool``
+    (an array for arrays), so code that branches on its input runs under every engine; format
+    specs that format the value (``f"{loss:.4f}"``). ``==``, ``!=`` and hashing stay identity:
+    these objects are graph nodes and dictionary keys (compare ``a.primal == b.primal`` or
+    ``a.data == b.data`` for values).
+
+    >>> from autodiff import Dual
+    >>> Dual(1.0, 5.0) < Dual(2.0, -1.0), Dual(1.0) == Dual(1.0), f"{Dual(2 / 3, 1.0):.3f}"
+    (True, False, '0.667')
+    """
+
+    __slots__ = ()
+    _level: int
+
+    @property
+    def level(self) -> int:
+        """The nesting level (0 for objects made by hand).
+
+        >>> from autodiff import Dual, Value
+        >>> Dual(1.0).level, Value(1.0, level=3).level
+        (0, 3)
+        """
+        return self._level
+
+    def _unwrap(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define _unwrap()")
+
+    def __format__(self, spec: str) -> str:
+        return format(unwrap(self), spec) if spec else repr(self)
+
+    def __lt__(self, other: Any) -> Any:
+        return _compare(self, other, "<")
+
+    def __le__(self, other: Any) -> Any:
+        return _compare(self, other, "<=")
+
+    def __gt__(self, other: Any) -> Any:
+        return _compare(self, other, ">")
+
+    def __ge__(self, other: Any) -> Any:
+        return _compare(self, other, ">=")
+
+    __hash__ = object.__hash__
+
+
+def _compare(me: Any, other: Any, op: str) -> Any:
+    """Compare by value, whatever the levels: strips every level off both sides."""
+    a, b = unwrap(me), unwrap(other)
+    if not isinstance(b, (numbers.Real, np.ndarray)):
+        return NotImplemented
+    if op == "<":
+        return a < b
+    if op == "<=":
+        return a <= b
+    if op == ">":
+        return a > b
+    return a >= b
 
 
 # Types that are never differentiable, checked first so that the common case is fast.

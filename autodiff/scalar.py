@@ -71,8 +71,8 @@ from typing import Any
 import numpy as np
 
 from autodiff import functions as F
-from autodiff.forward import OrderedByValue, _check_power, _short, format_data
-from autodiff.levels import classify, defer, is_differentiable, unwrap
+from autodiff.forward import _check_power, _short, format_data
+from autodiff.levels import Differentiable, classify, defer, is_differentiable, unwrap
 from autodiff.rules import UNARY, maximum_partials, minimum_partials
 
 __all__ = ["Value", "backward"]
@@ -83,7 +83,7 @@ _new = object.__new__
 _log = F.log
 
 
-class Value(OrderedByValue):
+class Value(Differentiable):
     """A scalar that records the operations applied to it, for reverse-mode differentiation.
 
     ``Value(data, _children=(), _op="", label="", *, level=0)``: ``data`` is a real number (stored
@@ -139,15 +139,6 @@ class Value(OrderedByValue):
         self._level = level
 
     # -- protocol ----------------------------------------------------------------------------
-
-    @property
-    def level(self) -> int:
-        """The nesting level of this Value (0 for Values made by hand).
-
-        >>> Value(1.0).level
-        0
-        """
-        return self._level
 
     def _unwrap(self) -> Any:
         return self.data

@@ -113,3 +113,27 @@ def test_forward_over_reverse_value_of_dual() -> None:
     first = lambda t: 2 * t * math.tanh(t) + t * t * (1 - math.tanh(t) ** 2)  # noqa: E731
     assert g.primal == pytest.approx(first(x0), rel=1e-14)
     assert g.tangent == pytest.approx(central_difference(first, x0), rel=1e-8)
+
+
+def test_the_differentiable_base_class() -> None:
+    class Box(levels.Differentiable):
+        __slots__ = ("x", "_level")
+
+        def __init__(self, x, level=0):
+            self.x, self._level = x, level
+
+        def _unwrap(self):
+            return self.x
+
+    a, b = Box(1.0), Box(2.0, level=3)
+    assert levels.is_differentiable(a) and b.level == 3
+    assert a < b and b >= 2 and not a > 1.5 and a <= 1.0
+    assert a != Box(1.0) and len({a, Box(1.0)}) == 2  # identity
+    assert f"{Box(2 / 3):.2f}" == "0.67" and levels.unwrap(Box(Box(4.0))) == 4.0
+    assert levels.classify(b, a, "+") == "constant" and levels.classify(a, Box(5.0), "+") == "same"
+
+    class Incomplete(levels.Differentiable):
+        _level = 0
+
+    with pytest.raises(NotImplementedError, match="must define _unwrap"):
+        levels.unwrap(Incomplete())
