@@ -61,7 +61,7 @@ Not supported: reverse over forward for *array* inputs (``jacrev(jacfwd(f))``, `
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -159,6 +159,26 @@ def _call_reverse(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[i
         call[i] = leaf
         leaves.append(leaf)
     return f(*call), leaves, level
+
+
+def _of_one_argument(f: Callable[..., Any], args: tuple[Any, ...], argnums: int, op: str) -> tuple[Callable[[Any], Any], Any]:
+    """``f`` as a function of argument ``argnums`` alone (the others fixed), and that argument."""
+    (i,), _ = _argnums(argnums, len(args), op)
+
+    def g(x: Any) -> Any:
+        call = list(args)
+        call[i] = x
+        return f(*call)
+
+    return g, args[i]
+
+
+def _basis(shape: tuple[int, ...]) -> Iterator[np.ndarray]:
+    """The standard basis of arrays of ``shape``, in C order (one Jacobian row or column each)."""
+    for index in np.ndindex(*shape):
+        e = np.zeros(shape)
+        e[index] = 1.0
+        yield e
 
 
 # ------------------------------------------------------------------------------------------------
@@ -368,21 +388,10 @@ def jacrev(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """
 
     def transformed(*args: Any) -> Any:
-        (i,), _ = _argnums(argnums, len(args), "jacrev")
-        rest = list(args)
-
-        def g(x: Any) -> Any:
-            rest[i] = x
-            return f(*rest)
-
-        value, pullback = vjp(g, args[i])
-        out_shape = np.shape(value) if not is_differentiable(value) else tuple(np.shape(unwrap(value)))
-        rows = []
-        for index in np.ndindex(*out_shape):
-            basis = np.zeros(out_shape)
-            basis[index] = 1.0
-            rows.append(pullback(basis))
-        return _assemble(rows, out_shape, leading=True)
+        g, x = _of_one_argument(f, args, argnums, "jacrev")
+        value, pullback = vjp(g, x)
+        out_shape = tuple(np.shape(unwrap(value)))
+        return _assemble([pullback(u) for u in _basis(out_shape)], out_shape, leading=True)
 
     transformed.__name__ = f"jacrev({getattr(f, '__name__', 'f')})"
     return transformed
@@ -454,23 +463,11 @@ def jacfwd(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """
 
     def transformed(*args: Any) -> Any:
-        (i,), _ = _argnums(argnums, len(args), "jacfwd")
-        rest = list(args)
-
-        def g(x: Any) -> Any:
-            rest[i] = x
-            return f(*rest)
-
-        x = args[i]
+        g, x = _of_one_argument(f, args, argnums, "jacfwd")
         if not _is_array(x):
             return jvp(g, x, 1.0)[1]
         in_shape = tuple(np.shape(unwrap(x)))
-        columns = []
-        for index in np.ndindex(*in_shape):
-            basis = np.zeros(in_shape)
-            basis[index] = 1.0
-            columns.append(jvp(g, x, basis)[1])
-        return _assemble(columns, in_shape, leading=False)
+        return _assemble([jvp(g, x, v)[1] for v in _basis(in_shape)], in_shape, leading=False)
 
     transformed.__name__ = f"jacfwd({getattr(f, '__name__', 'f')})"
     return transformed
@@ -516,17 +513,12 @@ def jacobian(f: Callable[..., Any], argnums: int = 0, mode: str = "auto") -> Cal
         return jacrev(f, argnums)
 
     def transformed(*args: Any) -> Any:
-        (i,), _ = _argnums(argnums, len(args), "jacobian")
-        rest = list(args)
-
-        def g(x: Any) -> Any:
-            rest[i] = x
-            return f(*rest)
-
-        value, _ = vjp(g, args[i])
-        n_out = int(np.prod(np.shape(unwrap(value)), dtype=np.int64))
-        n_in = int(np.prod(np.shape(unwrap(args[i])), dtype=np.int64))
-        return (jacrev if n_out < n_in else jacfwd)(f, argnums)(*args)
+        g, x = _of_one_argument(f, args, argnums, "jacobian")
+        value, pullback = vjp(g, x)
+        out_shape = tuple(np.shape(unwrap(value)))
+        if int(np.prod(out_shape, dtype=np.int64)) < int(np.prod(np.shape(unwrap(x)), dtype=np.int64)):
+            return _assemble([pullback(u) for u in _basis(out_shape)], out_shape, leading=True)
+        return jacfwd(f, argnums)(*args)
 
     return transformed
 
@@ -582,23 +574,11 @@ def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """
 
     def transformed(*args: Any) -> Any:
-        (i,), _ = _argnums(argnums, len(args), "hessian")
-        rest = list(args)
-
-        def g(x: Any) -> Any:
-            rest[i] = x
-            return f(*rest)
-
-        x = args[i]
+        g, x = _of_one_argument(f, args, argnums, "hessian")
         if not _is_array(x):
             return hvp(g, x, 1.0)
         point = _plain_array(x, "hessian")
-        columns = []
-        for index in np.ndindex(*point.shape):
-            basis = np.zeros(point.shape)
-            basis[index] = 1.0
-            columns.append(hvp(g, point, basis))
-        return _assemble(columns, point.shape, leading=False)
+        return _assemble([hvp(g, point, v) for v in _basis(point.shape)], point.shape, leading=False)
 
     transformed.__name__ = f"hessian({getattr(f, '__name__', 'f')})"
     return transformed

@@ -196,7 +196,12 @@ class Linear(Module):
 
 
 class _Activation(Module):
+    """An elementwise function as a layer: ``forward`` calls the Tensor method ``name``."""
+
     name = ""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return getattr(x, self.name)() if self.name else x
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -211,9 +216,6 @@ class ReLU(_Activation):
 
     name = "relu"
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
-
 
 class Tanh(_Activation):
     """``tanh`` elementwise, as a layer.
@@ -223,9 +225,6 @@ class Tanh(_Activation):
     """
 
     name = "tanh"
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x.tanh()
 
 
 class Sigmoid(_Activation):
@@ -237,9 +236,6 @@ class Sigmoid(_Activation):
 
     name = "sigmoid"
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
-
 
 class Identity(_Activation):
     """The identity, as a layer (a linear "activation").
@@ -247,11 +243,6 @@ class Identity(_Activation):
     >>> Identity()(Tensor([3.0]))
     Tensor([3.])
     """
-
-    name = "identity"
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x
 
 
 #: Activation layers by name, for :class:`MLP`.
