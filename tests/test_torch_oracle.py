@@ -62,14 +62,14 @@ def micrograd_readme(lib_value, relu):
     b = lib_value(2.0)
     c = a + b
     d = a * b + b**3
-    c = c + (c + 1)
-    c = c + (1 + c + (-a))
-    d = d + (d * 2 + relu(b + a))
-    d = d + (3 * d + relu(b - a))
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + relu(b + a)
+    d += 3 * d + relu(b - a)
     e = c - d
     f = e**2
     g = f / 2.0
-    g = g + 10.0 / f
+    g += 10.0 / f
     return a, b, g
 
 
