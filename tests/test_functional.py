@@ -192,6 +192,13 @@ def test_grad_of_grad_on_a_zero_d_array_uses_tensors_over_tensors() -> None:
     assert float(second) == pytest.approx(fn.grad(fn.grad(f))(0.7), rel=1e-12)
 
 
+def test_masks_and_comparisons_inside_nested_differentiation() -> None:
+    f = lambda x: (x * x * (x.data > 0)).sum() + (x > 0).sum()  # noqa: E731  (masks are constants)
+    x = np.array([1.5, -1.0, 2.0])
+    np.testing.assert_allclose(fn.grad(f)(x), [3.0, 0.0, 4.0])
+    np.testing.assert_allclose(fn.hessian(f)(x), np.diag([2.0, 0.0, 2.0]))
+
+
 def test_no_perturbation_confusion() -> None:
     # d/dx [x * d/dy (x + y)] = 1; confusing the two perturbations gives 2
     assert fn.grad(lambda x: x * fn.grad(lambda y: x + y)(1.0))(1.0) == 1.0

@@ -282,6 +282,17 @@ def test_graph_traversal_never_calls_eq(monkeypatch: pytest.MonkeyPatch) -> None
     np.testing.assert_allclose(x.grad, 2 * np.exp(1.0) + 1)  # d/dx [exp(x^2) + x] at 1
 
 
+def test_draw_graph_shows_shapes_and_operations() -> None:
+    pytest.importorskip("graphviz")
+    x = Tensor(np.ones((2, 3)), requires_grad=True, label="x")
+    w = Tensor(np.ones((3, 4)), requires_grad=True, label="W")
+    y = (x @ w).relu().sum()
+    y.backward()
+    source = ad.draw_graph(y).source
+    for text in ("<B>x</B>", "float64 (2, 3)", "grad (3, 4)", "float64 (2, 4)", 'label="@"', "label=relu", "label=sum"):
+        assert text in source, text
+
+
 def test_graph_protocol_prev_in_argument_order_with_duplicates() -> None:
     a = Tensor(1.0, requires_grad=True)
     b = Tensor(2.0, requires_grad=True)

@@ -312,3 +312,35 @@ def test_loss_errors() -> None:
         cross_entropy(logits, np.zeros(4, int), reduction="avg")
     with pytest.raises(ValueError, match=r"mse: prediction has shape \(4, 3\) but target has shape \(3,\)"):
         mse(logits, np.zeros(3))
+
+
+IEEE_CASES = {
+    "add": lambda t: t + t[::-1],
+    "sub": lambda t: t - t[::-1],
+    "mul": lambda t: t * t[::-1],
+    "div": lambda t: t / t[::-1],
+    "pow": lambda t: t ** t[::-1],
+    "rpow": lambda t: 2.0**t,
+    "matmul": lambda t: t.reshape(2, 4) @ t.reshape(4, 2),
+    "sum": lambda t: t.sum(),
+    "mean": lambda t: t.mean(),
+    "max": lambda t: t.max(),
+    "logsumexp": lambda t: logsumexp(t),
+    "softmax": lambda t: softmax(t),
+    "log_softmax": lambda t: log_softmax(t),
+    "cross_entropy": lambda t: cross_entropy(t.reshape(2, 4), np.array([0, 3])),
+    "where": lambda t: where(t.data > 0, t.sqrt(), t.log()),
+    "maximum": lambda t: ad.maximum(t, t[::-1]),
+    **{name: (lambda t, name=name: getattr(t, name)()) for name in ad.rules.UNARY},
+}
+
+
+@pytest.mark.parametrize("name", sorted(IEEE_CASES))
+def test_ieee_special_values_propagate_without_warnings(name) -> None:
+    data = np.array([0.0, -1.0, np.inf, -np.inf, np.nan, 1e308, -0.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning would fail the test
+        x = Tensor(data, requires_grad=True)
+        y = IEEE_CASES[name](x)
+        y.backward(np.ones(y.shape))
+        assert x.grad.shape == data.shape

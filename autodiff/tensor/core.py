@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from autodiff import functions as F
-from autodiff.forward import Dual, _short
+from autodiff.forward import Dual
 from autodiff.levels import classify, defer, is_differentiable, unwrap
 from autodiff.rules import UNARY
 from autodiff.tensor import generic as G
@@ -482,7 +482,9 @@ class Tensor:
         Tensor([4., 6.])
         """
         axes = _axes(axis, self.ndim, "sum")
-        return _node(G.sum_(self.data, axes, keepdims), (self,), "sum", (axes, keepdims))
+        with _quiet(all="ignore"):
+            data = G.sum_(self.data, axes, keepdims)
+        return _node(data, (self,), "sum", (axes, keepdims))
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """The mean over ``axis`` (the mean of an empty selection is nan, as in numpy).
@@ -777,6 +779,12 @@ def _as_data(data: Any, dtype: Any, level: int) -> Any:
     return arr
 
 
+def _short(x: Any) -> str:
+    """A repr of at most 40 characters, for error messages."""
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _constant(x: float | int, like: Tensor) -> Tensor:
     """A Python number as a constant leaf of ``like``'s level and floating dtype (float32 stays
     float32, as numpy does with Python scalars)."""
@@ -797,6 +805,10 @@ def _lift(other: Any, like: Tensor, op: str, reflected: bool) -> Tensor:
             arr = np.asarray(other)
         except ValueError:
             arr = np.asarray(other, dtype=object)
+        if arr.dtype.kind == "b" and like.dtype.kind == "f":
+            # a mask: as numbers of the partner's dtype (numpy's result anyway), so that duals
+            # and outer tensors, which take no bools, accept it when nesting
+            arr = arr.astype(like.dtype)
         if arr.dtype.kind in "fiub":
             return _leaf(arr, like._level)
     name = _OP_NAMES.get(op, op)
