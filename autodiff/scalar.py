@@ -640,49 +640,36 @@ def _reverse_order(root: Value) -> list[Value]:
     The same iterative post-order depth-first search as :func:`autodiff.graph.topological_order`
     (the tests check that the orders agree), specialised to Values for speed: a Value hashes by
     identity, so the node itself is the set key (no ``id()`` calls); a node has at most two
-    inputs, ``_a`` and ``_b``, so the search walks down ``_a`` links in a tight loop and keeps
-    only the nodes still waiting for their ``_b`` side on the stack; leaves, which have no rule
-    to apply, are skipped. No recursion: depth is limited only by memory.
+    inputs, ``_a`` and ``_b``, so there are no iterators: a node on the stack is simply looked at
+    again when the search comes back to it, and goes down whichever input is still unexplored;
+    leaves, which have no rule to apply, are skipped. No recursion: depth is limited only by
+    memory.
     """
     order: list[Value] = []
-    emit = order.append
     seen = {root}
-    mark = seen.add
-    waiting: list[Value] = []  # nodes whose `_b` side is next (phase 1) or that are done after it (phase 2)
-    phases: list[int] = []
+    waiting: list[Value] = []  # the path from the root down to `node`
+    # bound methods, looked up once: this loop runs once per node and per input
+    emit, mark, push, pop = order.append, seen.add, waiting.append, waiting.pop
     node = root
     while True:
-        a = node._a  # node is never a leaf here
-        if a._a is not None and a not in seen:  # descend into the `_a` side first
+        a = node._a  # never None: `node` is not a leaf
+        if a._a is not None and a not in seen:  # go down the first input
             mark(a)
             a.grad = 0.0
-            waiting.append(node)
-            phases.append(1)
+            push(node)
             node = a
             continue
         b = node._b
-        if b is not None and b._a is not None and b not in seen:  # then the `_b` side
+        if b is not None and b._a is not None and b not in seen:  # then the second
             mark(b)
             b.grad = 0.0
-            waiting.append(node)
-            phases.append(2)
+            push(node)
             node = b
             continue
-        emit(node)  # both sides done: every input of `node` precedes it
-        while waiting:  # climb back to the first node with an unexplored `_b` side
-            parent = waiting.pop()
-            if phases.pop() == 1:
-                b = parent._b
-                if b is not None and b._a is not None and b not in seen:
-                    mark(b)
-                    b.grad = 0.0
-                    waiting.append(parent)
-                    phases.append(2)
-                    node = b
-                    break
-            emit(parent)
-        else:
+        emit(node)  # both inputs done: every input of `node` comes before it
+        if not waiting:
             break
+        node = pop()  # back up: look at the node above again
     order.reverse()
     return order
 
