@@ -412,7 +412,7 @@ def _inputs(x: Any, nin: int, owner: str) -> Sequence[Any]:
 
 
 def _as_values(xs: Sequence[Any]) -> list[Any]:
-    return [Value(x) if isinstance(x, numbers.Real) else x for x in xs]
+    return [x if type(x) is Value else Value(x) if isinstance(x, numbers.Real) else x for x in xs]
 
 
 def _as_list(x: Any) -> list[Any]:
