@@ -14,8 +14,8 @@ id    task                                                        oracle
       ``ValueError`` on a cycle                                   computed from the graph's data
 2.4   ``count_paths(root, source)`` in linear time                dynamic programming over the
                                                                   graph's data, exact integers
-2.5   ``path_derivative(root, source)``: the path sum of          central differences of the
-      {prf:ref}`thm-path-sum` in linear time                      graph's function
+2.5   ``path_derivative(root, source)``: the chapter's sum over   central differences of the
+      paths of products of local partials, in linear time         graph's function
 ====  ==========================================================  ================================
 
 Graphs cross into the student's process as plain data, a list of nodes in creation order: ``["leaf",
