@@ -4,8 +4,9 @@ Run ``python benchmarks/bench_scalar.py`` (``make bench`` runs it through ``run_
 installing micrograd 0.1.0 into the virtual environment; this script installs nothing). Without
 micrograd only autodiff's numbers are reported.
 
-What is measured, side by side in one process (the libraries alternate, so load on the machine
-affects both alike):
+What is measured, side by side in one run (the libraries alternate, so changing load on the
+machine affects both alike; on the command line each timing run has a fresh process, so that one
+library's heap never slows the other):
 
 * **the demo step** of micrograd's ``demo.ipynb``: ``MLP(2, [16, 16, 1])`` (337 parameters) on
   100 two-moons points (noise 0.1, from ``autodiff.datasets.moons``), loss
@@ -20,7 +21,8 @@ affects both alike):
   (tracemalloc), and objects per node that only the cyclic collector can free (reference cycles).
 
 The book's Performance appendix imports :func:`measure_scalar_step`, :func:`measure_depth` and
-:func:`measure_memory` to run reduced versions; each returns a plain ``dict``.
+:func:`measure_memory` to run reduced versions (in its own process: ``isolate=False``); each
+returns a plain ``dict``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import gc
 import json
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -145,15 +148,61 @@ def _stats(times: list[float]) -> dict[str, float]:
     return {"min_ms": 1000 * min(times), "median_ms": 1000 * statistics.median(times)}
 
 
-def measure_scalar_step(
-    repeats: int = 5, number: int = 3, n: int = 100, inputs: str = "numpy", libraries: tuple[str, ...] | None = None
-) -> dict[str, Any]:
-    """Time the demo step of each available library with the GC off and on.
+def time_library(library: str, n: int = 100, inputs: str = "numpy", blocks: int = 3, number: int = 3) -> dict[str, Any]:
+    """Time ``blocks`` blocks of ``number`` demo steps of one library, with the GC off, then on.
 
-    Each measurement is a block of ``number`` consecutive steps (so garbage left by one step is
-    paid for in the next, as in training), divided by ``number``; blocks start after a full
-    collection, so one library's garbage never slows the other, and the libraries alternate
-    block by block, ``repeats`` times, so that load on the machine affects both alike.
+    A block is ``number`` consecutive steps (so garbage left by one step is paid for in the next,
+    as in training), timed together and divided by ``number``; every block starts after a full
+    collection. Returns ``{"gc_off": [seconds per step, one per block], "gc_on": [...],
+    "full_collections": int (during the GC-on blocks), "steps_gc_on": int, "nodes": int}``.
+
+    >>> sorted(time_library("autodiff", n=4, blocks=1, number=1))
+    ['full_collections', 'gc_off', 'gc_on', 'nodes', 'steps_gc_on']
+    """
+    loss_fn, step = make_demo_step(library, n=n, inputs=inputs)
+    step()  # warm-up
+    out: dict[str, Any] = {"nodes": _count_nodes(loss_fn()), "full_collections": 0, "steps_gc_on": blocks * number}
+    for enabled, key in ((False, "gc_off"), (True, "gc_on")):
+        out[key] = []
+        for _ in range(blocks):
+            with _gc(enabled), _FullCollections() as counter:
+                start = time.perf_counter()
+                for _ in range(number):
+                    step()
+                out[key].append((time.perf_counter() - start) / number)
+            if enabled:
+                out["full_collections"] += counter.count
+    return out
+
+
+def _time_in_subprocess(library: str, n: int, inputs: str, blocks: int, number: int) -> dict[str, Any]:
+    """:func:`time_library` in a fresh interpreter: no other library's heap or garbage around."""
+    args = json.dumps({"library": library, "n": n, "inputs": inputs, "blocks": blocks, "number": number})
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--worker", args],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark worker for {library} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_scalar_step(
+    rounds: int = 3,
+    blocks: int = 3,
+    number: int = 3,
+    n: int = 100,
+    inputs: str = "numpy",
+    libraries: tuple[str, ...] | None = None,
+    isolate: bool = False,
+) -> dict[str, Any]:
+    """Time the demo step of each available library with the GC off and on, side by side.
+
+    ``rounds`` times, every library runs :func:`time_library` (``blocks`` blocks of ``number``
+    steps); the libraries alternate round by round, so that changing load on the machine affects
+    both alike. With ``isolate=True`` each of those runs happens in a fresh Python process (what
+    the command line does): a process that has just built and dropped micrograd's cyclic graphs
+    has a larger, fragmented heap that slows whatever runs next in it.
 
     Returns ``{"libraries": {name: {"gc_off": {"min_ms", "median_ms"}, "gc_on": {...},
     "full_collections_per_step": float, "nodes": int}}, "ratio_gc_off": float | None,
@@ -161,34 +210,29 @@ def measure_scalar_step(
     is micrograd's time over autodiff's (how many times faster autodiff is), of the medians, or of
     the minima for ``*_min`` (the least disturbed runs); ``None`` without micrograd.
 
-    >>> r = measure_scalar_step(repeats=1, number=1, n=4, libraries=("autodiff",))
+    >>> r = measure_scalar_step(rounds=1, blocks=1, number=1, n=4, libraries=("autodiff",))
     >>> sorted(r["libraries"]["autodiff"])
     ['full_collections_per_step', 'gc_off', 'gc_on', 'nodes']
     """
     if libraries is None:
         libraries = tuple(lib for lib in LIBRARIES if lib == "autodiff" or micrograd_available())
-    steps = {lib: make_demo_step(lib, n=n, inputs=inputs) for lib in libraries}
-    results: dict[str, Any] = {lib: {} for lib in libraries}
-    for lib, (loss_fn, step) in steps.items():
-        step()  # warm-up
-        results[lib]["nodes"] = _count_nodes(loss_fn())
-    for enabled, key in ((False, "gc_off"), (True, "gc_on")):
-        times: dict[str, list[float]] = {lib: [] for lib in libraries}
-        fulls: dict[str, int] = {lib: 0 for lib in libraries}
-        for _ in range(repeats):
-            for lib in libraries:
-                step = steps[lib][1]
-                with _gc(enabled), _FullCollections() as counter:
-                    start = time.perf_counter()
-                    for _ in range(number):
-                        step()
-                    times[lib].append((time.perf_counter() - start) / number)
-                fulls[lib] += counter.count
+    runs: dict[str, list[dict[str, Any]]] = {lib: [] for lib in libraries}
+    for _ in range(rounds):
         for lib in libraries:
-            results[lib][key] = _stats(times[lib])
-            if enabled:
-                results[lib]["full_collections_per_step"] = fulls[lib] / (repeats * number)
-    out: dict[str, Any] = {"libraries": results, "n_points": n, "inputs": inputs, "repeats": repeats, "number": number}
+            run_once = _time_in_subprocess if isolate else time_library
+            runs[lib].append(run_once(lib, n, inputs, blocks, number))
+    results: dict[str, Any] = {}
+    for lib, parts in runs.items():
+        results[lib] = {
+            "nodes": parts[0]["nodes"],
+            "gc_off": _stats([t for p in parts for t in p["gc_off"]]),
+            "gc_on": _stats([t for p in parts for t in p["gc_on"]]),
+            "full_collections_per_step": sum(p["full_collections"] for p in parts) / sum(p["steps_gc_on"] for p in parts),
+        }
+    out: dict[str, Any] = {
+        "libraries": results, "n_points": n, "inputs": inputs, "rounds": rounds, "blocks": blocks,
+        "number": number, "isolated": isolate,
+    }
     for key in ("gc_off", "gc_on"):
         both = "micrograd" in results and "autodiff" in results
         for stat in ("median", "min"):
@@ -286,21 +330,24 @@ def measure_memory(library: str = "autodiff", n: int = 100) -> dict[str, Any]:
     }
 
 
-def run(repeats: int = 5, number: int = 3, n: int = 100, depth_steps: int = 500_000) -> dict[str, Any]:
+def run(
+    rounds: int = 3, blocks: int = 3, number: int = 3, n: int = 100, depth_steps: int = 500_000, isolate: bool = False
+) -> dict[str, Any]:
     """Every measurement of this module, as one dict (what ``main`` prints and saves).
 
-    ``repeats`` blocks of ``number`` steps on ``n`` points for the timings (see
-    :func:`measure_scalar_step`); ``depth_steps`` for autodiff's chain. The defaults are the full
-    benchmark (about two minutes with micrograd); the book runs a reduced one.
+    The timing arguments are those of :func:`measure_scalar_step`; ``depth_steps`` is the length
+    of autodiff's chain. The command line runs the full benchmark with ``isolate=True`` (a few
+    minutes with micrograd); the book runs a reduced one in its own process.
 
-    >>> sorted(run(repeats=1, number=1, n=4, depth_steps=100).keys())
+    >>> sorted(run(rounds=1, blocks=1, number=1, n=4, depth_steps=100).keys())
     ['depth', 'memory', 'python', 'step_float', 'step_numpy']
     """
     libraries = [lib for lib in LIBRARIES if lib == "autodiff" or micrograd_available()]
+    timing = {"rounds": rounds, "blocks": blocks, "number": number, "n": n, "isolate": isolate}
     return {
         "python": sys.version.split()[0],
-        "step_numpy": measure_scalar_step(repeats=repeats, number=number, n=n, inputs="numpy"),
-        "step_float": measure_scalar_step(repeats=repeats, number=number, n=n, inputs="float"),
+        "step_numpy": measure_scalar_step(inputs="numpy", **timing),
+        "step_float": measure_scalar_step(inputs="float", **timing),
         "depth": measure_depth(autodiff_steps=depth_steps),
         "memory": {lib: measure_memory(lib, n=n) for lib in libraries},
     }
@@ -309,14 +356,16 @@ def run(repeats: int = 5, number: int = 3, n: int = 100, depth_steps: int = 500_
 def format_results(results: dict[str, Any]) -> str:
     """A small text table of :func:`run`'s results.
 
-    >>> print(format_results(run(repeats=1, number=1, n=4, depth_steps=100)).splitlines()[0])
+    >>> print(format_results(run(rounds=1, blocks=1, number=1, n=4, depth_steps=100)).splitlines()[0])
     Scalar engine vs micrograd 0.1.0: demo step, MLP(2, [16, 16, 1]) on 4 moons points
     """
     points = results["step_numpy"]["n_points"]
     lines = [f"Scalar engine vs micrograd 0.1.0: demo step, MLP(2, [16, 16, 1]) on {points} moons points"]
     for key, title in (("step_numpy", "numpy float64 inputs (as in the demo)"), ("step_float", "Python float inputs")):
         step = results[key]
-        lines.append(f"\n  {title}; median (min) ms per step, {step['repeats']} blocks of {step['number']} steps")
+        blocks = step["rounds"] * step["blocks"]
+        where = ", each library in fresh processes" if step["isolated"] else ""
+        lines.append(f"\n  {title}; median (min) ms per step, {blocks} blocks of {step['number']} steps{where}")
         lines.append(f"  {'library':<11}{'nodes':>8}{'GC off':>18}{'GC on':>18}{'full GCs/step':>15}")
         for lib, r in step["libraries"].items():
             lines.append(
@@ -349,13 +398,19 @@ def format_results(results: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Command line: print the table; ``--json`` also writes ``benchmarks/results/scalar.json``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="timed blocks (of 3 steps) per library and GC setting")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of alternating runs per library (default 3)")
+    parser.add_argument("--blocks", type=int, default=3, help="timed blocks of 3 steps per run (default 3)")
     parser.add_argument("--depth-steps", type=int, default=500_000, help="chain length (2 nodes per step) for autodiff's depth check")
+    parser.add_argument("--in-process", action="store_true", help="time every library in this process instead of fresh ones")
     parser.add_argument("--json", action="store_true", help="also write benchmarks/results/scalar.json")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one time_library run, as JSON
     args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(time_library(**json.loads(args.worker))))
+        return {}
     if not micrograd_available():
         print("micrograd is not installed: showing autodiff only (`make bench` installs micrograd 0.1.0)")
-    results = run(repeats=args.repeats, depth_steps=args.depth_steps)
+    results = run(rounds=args.rounds, blocks=args.blocks, depth_steps=args.depth_steps, isolate=not args.in_process)
     print(format_results(results))
     if args.json:
         RESULTS.mkdir(exist_ok=True)
