@@ -21,6 +21,7 @@ from book_browser import VIEWPORT, Browser, Visit, toc_docnames
 # Chapter 3 is not written yet: when it is in the TOC, add ("dual numbers", "chapters/03_<name>").
 SEARCHES = [
     ("central difference", "chapters/01_three_ways"),
+    ("dual numbers", "chapters/03_forward_mode"),
 ]
 
 # TeX that MathJax should have replaced: $$, \( \), \[ \], \begin{...}, or an inline $...$ pair.
