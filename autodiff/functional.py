@@ -54,8 +54,10 @@ riding on one reverse sweep, uses the rules as they are, and is the same constru
 scalar ``Value(Dual)`` of chapter 5; reverse over reverse is available as well, by nesting
 ``grad``.
 
-Not supported: reverse over forward for *array* inputs (``jacrev(jacfwd(f))``, ``grad`` of a
-``jvp`` of an array function); use forward over reverse, which is also the cheaper order.
+The other orders work too: ``jacrev(jacfwd(f))`` and ``grad`` of a ``jvp`` (reverse over
+forward) and ``jacfwd(jacfwd(f))`` (forward over forward) hand :func:`jvp` a Tensor of the outer
+level, which becomes the primal of the inner dual. Forward over reverse is the cheapest order for
+Hessians (chapter 9 counts the passes).
 """
 
 from __future__ import annotations
@@ -417,18 +419,16 @@ def jvp(f: Callable[[Any], Any], x: Any, v: Any) -> tuple[Any, Any]:
     _check_input(x, "jvp")
     if not _is_array(x):
         return forward.jvp(f, x, v)
-    if isinstance(x, Tensor):
-        raise TypeError(
-            "jvp: x is a Tensor made by another transformation (grad of jvp, jacrev(jacfwd(f)) or "
-            "jacfwd(jacfwd(f)) on arrays), which is not supported; use forward over reverse "
-            "instead: jvp(grad(f), x, v), hvp(f, x, v), hessian(f) = jacfwd(jacrev(f))"
-        )
+    if isinstance(x, Tensor) and not x.requires_grad and type(x.data) is np.ndarray:
+        x = x.data  # a constant Tensor: its array
     dual_level = new_level()
-    if type(x) is Dual:  # forward over forward: the outer dual becomes the primal
-        xa, va = x, _plain_array(v, "jvp")
+    if isinstance(x, Tensor) or type(x) is Dual:
+        # x belongs to an outer differentiation (jacrev(jacfwd(f)), jacfwd(jacfwd(f)), grad of a
+        # jvp): it becomes the primal of the new dual, so the outer one differentiates through it
+        va = _plain_array(v, "jvp")
         if tuple(va.shape) != tuple(x.shape):
-            raise ValueError(f"jvp: x and v must have the same shape, got {x.shape} and {va.shape}")
-        dual = forward._make(xa, va, Dual(0.0, level=dual_level), "jvp")
+            raise ValueError(f"jvp: x and v must have the same shape, got {tuple(x.shape)} and {va.shape}")
+        dual = forward._make(x, va, Dual(0.0, level=dual_level), "jvp")
     else:
         xa, va = _plain_array(x, "jvp"), _plain_array(v, "jvp")
         if xa.shape != va.shape:
