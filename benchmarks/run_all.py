@@ -1,9 +1,10 @@
 """Run every benchmark of this folder: what ``make bench`` does (after it installs micrograd 0.1.0).
 
-Each ``benchmarks/bench_*.py`` module defines ``main(argv: list[str] | None) -> dict`` that prints a
-small table; this script runs them in name order with ``--json``, so each also writes its results
-to ``benchmarks/results/<name>.json`` (git-ignored). It installs nothing: a comparison whose
-library is missing is skipped with a note by the module itself.
+Each ``benchmarks/bench_*.py`` module is a thin command line over a module of ``autodiff.bench``
+and defines ``main(argv: list[str] | None) -> dict`` that prints a small table; this script runs
+them in name order with ``--json``, so each also writes its results to
+``benchmarks/results/<name>.json`` (git-ignored). It installs nothing: a comparison whose library
+is missing is skipped with a note by the module itself.
 
     python benchmarks/run_all.py
 """
