@@ -20,14 +20,15 @@ array([[ 6.,  1.],
 **Which engine runs ``f``.** The argument decides, so one ``f`` written with the dispatching
 functions (``ad.sin``, ``ad.exp``, ...) and arithmetic works both ways:
 
-=======================================  ===========================  ===========================
-argument                                 reverse mode (grad, vjp)     forward mode (jvp)
-=======================================  ===========================  ===========================
-a number (or a ``Value``, or a ``Dual``  :class:`~autodiff.Value`     :class:`~autodiff.Dual`
-of a number)
-an array, a list, a ``Tensor``, or a     :class:`~autodiff.tensor.    a ``Tensor`` whose data is a
-``Dual`` of arrays                       Tensor` (requires_grad)      ``Dual`` of arrays
-=======================================  ===========================  ===========================
++----------------------------------------+----------------------------+----------------------------+
+| argument                               | reverse mode (grad, vjp)   | forward mode (jvp)         |
++========================================+============================+============================+
+| a number (or a ``Value``, or a         | :class:`~autodiff.Value`   | :class:`~autodiff.Dual`    |
+| ``Dual`` of a number)                  |                            |                            |
++----------------------------------------+----------------------------+----------------------------+
+| an array, a list, a ``Tensor``, or a   | :class:`~autodiff.Tensor`  | a ``Tensor`` whose data is |
+| ``Dual`` of arrays                     | (requires_grad)            | a ``Dual`` of arrays       |
++----------------------------------------+----------------------------+----------------------------+
 
 so an array function may use every ``Tensor`` method (``x.sum(axis=0)``, ``x @ W``,
 ``x.logsumexp()``, indexing). ``f`` may return a number, a ``Value``, a ``Tensor``, or a list of
