@@ -6,7 +6,7 @@ step ``h``. Its error has two parts that pull ``h`` in opposite directions:
 * truncation error, from the terms of the Taylor series the formula drops: O(h) for the one-sided
   (forward and backward) differences, O(h^2) for the central difference;
 * round-off error, from subtracting two nearly equal floating-point numbers and dividing by ``h``:
-  about eps |f(x)| / h, where eps is the machine epsilon.
+  about ``eps * |f(x)| / h``, where eps is the machine epsilon.
 
 Balancing the two gives the default steps used here: ``h = sqrt(eps) * max(1, |x|)`` for one-sided
 differences and ``h = eps**(1/3) * max(1, |x|)`` for the central difference. The complex step has
