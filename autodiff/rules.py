@@ -172,18 +172,18 @@ def derivative(name: str, x: Any) -> Any:
 #: The conventions at points where a function is not differentiable, one row per kink. Every
 #: engine follows them and ``tests/test_rules.py`` checks each row on every engine.
 #:
-#: ============  ==========  ============  =======================================================
-#: function      at          derivative    why
-#: ============  ==========  ============  =======================================================
-#: relu          x = 0       0             as PyTorch and JAX; 0 is a valid subgradient
-#: abs           x = 0       0             sign(0) = 0, the minimum-norm subgradient
-#: sign          everywhere  0             piecewise constant (sign returns a constant)
-#: maximum(a,b)  a = b       1/2 and 1/2   split equally, as torch.maximum and jnp.maximum
-#: minimum(a,b)  a = b       1/2 and 1/2   the same
-#: max reduction ties        1/k each      split equally among the k maximal entries, as
-#:                                         torch.amax and jnp.max (not argmax-first)
-#: sqrt, x**p    x = 0       (infinite)    scalar engines raise ValueError; tensors give inf
-#: ============  ==========  ============  =======================================================
+#: ==============  ==========  ============  =====================================================
+#: function        at          derivative    why
+#: ==============  ==========  ============  =====================================================
+#: relu            x = 0       0             as PyTorch and JAX; 0 is a valid subgradient
+#: abs             x = 0       0             sign(0) = 0, the minimum-norm subgradient
+#: sign            everywhere  0             piecewise constant (sign returns a constant)
+#: maximum(a,b)    a = b       1/2 and 1/2   split equally, as torch.maximum and jnp.maximum
+#: minimum(a,b)    a = b       1/2 and 1/2   the same
+#: max reduction   ties        1/k each      split equally among the k maximal entries, as
+#:                                           torch.amax and jnp.max (not argmax-first)
+#: sqrt, x**p      x = 0       (infinite)    scalar engines raise ValueError; tensors give inf
+#: ==============  ==========  ============  =====================================================
 KINKS: tuple[dict[str, str], ...] = (
     {"function": "relu", "at": "x = 0", "derivative": "0", "why": "as PyTorch and JAX"},
     {"function": "abs", "at": "x = 0", "derivative": "0", "why": "sign(0) = 0"},

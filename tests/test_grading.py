@@ -528,13 +528,13 @@ def test_the_example_on_the_grading_page_is_what_check_prints() -> None:
 
 @pytest.mark.parametrize("name", ["registry", "compare", "verdict", "policy", "notebook", "child", "runner", "batch",
                                   "generate", "feedback", "inline", "oracles", "ch05", "__main__", "__init__"])
-def test_docstring_examples_run(name: str) -> None:
+def test_every_module_has_docstring_examples(name: str) -> None:
+    # The examples run in the package step (pytest --doctest-modules autodiff); here, only count them.
     import doctest
     import importlib
 
     module = importlib.import_module("autodiff.grading" if name == "__init__" else f"autodiff.grading.{name}")
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
+    assert sum(len(test.examples) for test in doctest.DocTestFinder().find(module)) > 0
 
 
 def test_a_memory_limit_below_the_interpreter_is_reported_not_mysterious(tmp_path: Path) -> None:

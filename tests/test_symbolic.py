@@ -179,10 +179,10 @@ def value_or_reject(expr: Expr, **env: float) -> float:
 # Docstrings
 
 
-def test_docstring_examples_run() -> None:
-    result = doctest.testmod(sym, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-    assert result.attempted >= 30
+def test_docstrings_keep_their_examples() -> None:
+    # The examples run in the package step (pytest --doctest-modules autodiff); here, only count them.
+    examples = sum(len(test.examples) for test in doctest.DocTestFinder().find(sym))
+    assert examples >= 30
 
 
 def test_every_public_name_has_an_example() -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-NOTEBOOK_DIRS = ("chapters", "solutions", "exercises")
+NOTEBOOK_DIRS = ("chapters", "appendices", "solutions", "exercises")
 JUPYTER_CACHE = ROOT / "_build" / ".jupyter_cache"
 # Files whose change can change what a notebook prints even when its code cells did not change.
 CACHE_INPUTS = ("autodiff", "requirements.txt", "constraints.txt")
@@ -42,8 +42,8 @@ def steps() -> dict[str, Step]:
     return {
         "package": Step(
             "package",
-            "pytest over tests/ (package, grader, property tests, PyTorch oracle)",
-            [*pytest, "-n", "auto", "-q", "tests"],
+            "pytest over tests/ and the docstring examples of autodiff/ (package, grader, API pages, PyTorch oracle)",
+            [*pytest, "-n", "auto", "-q", "--doctest-modules", "tests", "autodiff"],
         ),
         "exercises": Step(
             "exercises",

@@ -84,8 +84,8 @@ for _k in range(1, {n} + 1):
 
 def build_set(folder: Path, n: int = EXERCISES) -> tuple[Path, Path]:
     """Write a generated set of ``n`` exercises into ``folder``: its check file (registered with
-    the grader), the solution notebook and the exercise template made from it by
-    :func:`autodiff.grading.generate.generate`. Returns ``(checks, solution)``; the template is
+    the grader), the solution notebook and the exercise template made from it (as
+    ``python -m autodiff.grading generate`` makes them). Returns ``(checks, solution)``; the template is
     ``folder / "exercises" / "91_bench.ipynb"``. Prefer :func:`bench_set`, which also forgets the
     set afterwards.
 
