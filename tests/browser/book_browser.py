@@ -4,7 +4,7 @@
   relative to the checkout). Screenshots of every page's first screen go to `$BOOK_SCREENSHOTS`,
   by default `screenshots/` beside the site (`_build/screenshots/`).
 - The pages are the documents of `_toc.yml` (read by the parser the build itself uses; another
-  book's with `$BOOK_SOURCE`) plus the pages Sphinx generates (index, search), so a chapter added
+  book's with `$BOOK_SOURCE`, or the file in `$BOOK_TOC` for a build made with `--toc FILE`) plus the pages Sphinx generates (index, search), so a chapter added
   to the TOC is tested with no edit here.
 - The browser is `$CHROMIUM`, else the first of CHROMIUM_NAMES on PATH (the order in which
   `tools/ensure_system_packages.sh chromium` looks). Playwright drives it; Playwright's own browser
@@ -74,11 +74,14 @@ def source_dir() -> Path:
 
 
 def toc_docnames() -> list[str]:
-    """Every document of `_toc.yml`, root first, as parsed by sphinx-external-toc (the build's parser)."""
+    """Every document of the book's TOC, root first, as parsed by sphinx-external-toc (the build's
+    parser). The TOC is `$BOOK_TOC` (for a book built with `jupyter-book build --toc FILE`), else
+    the source folder's `_toc.yml`."""
     from sphinx_external_toc.parsing import parse_toc_yaml
 
     source = source_dir()
-    site_map = parse_toc_yaml(source / "_toc.yml")
+    configured = os.environ.get("BOOK_TOC")
+    site_map = parse_toc_yaml(Path(configured).resolve() if configured else source / "_toc.yml")
     names = list(site_map)
     for pattern in site_map.globs():
         for path in sorted(source.glob(pattern + ".*")):

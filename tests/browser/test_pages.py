@@ -83,6 +83,15 @@ def test_images_and_graphs_render(visits: dict[str, Visit], docname: str) -> Non
     assert not empty, f"{visit.url}: inline SVG graphs that are empty or have no size: {empty}"
 
 
+def test_every_image_has_alt_text(visits: dict[str, Visit], docname: str) -> None:
+    """A screen reader reads an image's alt text; without one it reads the file name, or nothing.
+    Notebook figures get theirs from the cell's `mystnb.image.alt` (tests/test_book.py checks the
+    sources); this checks what the reader's browser actually has."""
+    visit = record(visits, docname)
+    missing = [img["src"] for img in visit.images if not (img["alt"] or "").strip()]
+    assert not missing, f"{visit.url}: images without alt text: {missing}"
+
+
 class _Anchors(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
