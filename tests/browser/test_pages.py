@@ -14,8 +14,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import yaml
 
-from book_browser import VIEWPORT, Browser, Visit, toc_docnames
+from book_browser import VIEWPORT, Browser, Visit, source_dir, toc_docnames
 
 # A page that must be among the search results for a query. Keep one query per part of the book.
 # Chapter 3 is not written yet: when it is in the TOC, add ("dual numbers", "chapters/03_<name>").
@@ -134,6 +135,24 @@ def test_internal_links_resolve(visits: dict[str, Visit], docname: str, base_url
     assert visit.links, f"{visit.url} has no links at all, not even the navigation"
     broken = broken_links(visit.links, base_url, site)
     assert not broken, f"{visit.url} links to missing pages or anchors: {broken}"
+
+
+def test_notebook_pages_offer_binder_colab_and_download(visits: dict[str, Visit], docname: str) -> None:
+    """A page made from a notebook links to that notebook on Binder and Colab (from the repository
+    in `_config.yml`) and offers the .ipynb for download from the site itself."""
+    if not (source_dir() / f"{docname}.ipynb").is_file():
+        pytest.skip("not a notebook page")
+    visit = record(visits, docname)
+    config = yaml.safe_load((source_dir() / "_config.yml").read_text(encoding="utf-8"))
+    repo, branch = config["repository"]["url"].rstrip("/"), config["repository"].get("branch", "main")
+    owner_name = urlsplit(repo).path.strip("/")
+    wanted = {
+        "Binder": f"https://mybinder.org/v2/gh/{owner_name}/{branch}?urlpath=lab/tree/{docname}.ipynb",
+        "Colab": f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/{docname}.ipynb",
+        "download": f"{visit.url.split('/' + docname)[0]}/_sources/{docname}.ipynb",
+    }
+    missing = {what: url for what, url in wanted.items() if url not in visit.links}
+    assert not missing, f"{visit.url} lacks these buttons (or they point elsewhere): {missing}"
 
 
 def test_first_screen_screenshot(visits: dict[str, Visit], docname: str) -> None:
