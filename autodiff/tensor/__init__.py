@@ -58,20 +58,9 @@ from autodiff.tensor.core import (
     stack,
     where,
 )
+from autodiff.tensor import core as _core
 from autodiff.tensor import generic, nn, vjp  # noqa: F401  (vjp fills the rule table)
 from autodiff.tensor.gradcheck import gradcheck_tensors  # noqa: F401  (registers with autodiff.check)
 
-__all__ = [
-    "Tensor",
-    "no_grad",
-    "enable_grad",
-    "is_grad_enabled",
-    "concatenate",
-    "stack",
-    "where",
-    "logsumexp",
-    "softmax",
-    "log_softmax",
-    "cross_entropy",
-    "mse",
-]
+# The public names are the core module's, re-exported here (one list, kept in core).
+__all__ = list(_core.__all__)
