@@ -50,10 +50,13 @@ while True:
         pass
 """
 
+# Grows in steps of 1 GiB: past the batch's 512 MB address-space limit at the first step, so the
+# MemoryError comes at once. (Small steps would spend the cell's time budget filling pages on a
+# loaded machine and end as a timeout instead.) Without the limit it would take the whole machine.
 MEMORY_BOMB = """\
 hog = []
 while True:
-    hog.append(bytearray(50 * 1024 * 1024))
+    hog.append(bytearray(1024 * 1024 * 1024))
 """
 
 MEGAPRINT = """\
