@@ -7,8 +7,7 @@ backward pass of a small network, and trains a classifier with the package's ``T
 id    task                                                   oracle
 ====  =====================================================  ===================================
 8.1   ``matmul_vjp(X, W, Z_bar)``: both adjoints of          the ``Tensor`` engine's backward
-      ``Z = X @ W``                                          pass, and the dot-product test
-                                                             (exact: the product is bilinear)
+      ``Z = X @ W``                                          pass on the same arrays
 8.2   ``sum_to_shape(g, shape)``: the adjoint of an          an entry-by-entry loop that adds
       operand that was broadcast to ``g.shape``              each entry of ``g`` to the operand
                                                              entry it was copied from
