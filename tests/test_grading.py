@@ -419,6 +419,29 @@ def test_the_child_sees_a_scrubbed_environment_and_an_empty_directory(mode: str,
     assert listing == "[]" and isolated == "1"
 
 
+def test_tripwires_guard_the_answers_and_not_the_notebooks_own_cells() -> None:
+    """A chapter may demonstrate the function an exercise forbids; only the student's code is refused,
+    even through a name that the notebook's import cell bound before the answer ran."""
+    probe = ("try:\n    print(len(topo(ad.Value(2.0) * 3.0)), len(g.topological_order(ad.Value(1.0))))\n"
+             "except PermissionError as error:\n    print('refused:', error)\n")
+    job = {
+        "cells": [
+            {"key": "t0", "label": "cell 1", "answer": None,
+             "source": "import autodiff as ad\nimport autodiff.graph as g\nfrom autodiff.graph import topological_order as topo\n" + probe},
+            {"key": "a1", "label": "answer cell of 9.9", "answer": "9.9", "source": probe},
+            {"key": "t2", "label": "cell 3", "answer": None, "source": probe},
+        ],
+        "cases": [], "checks_module": "autodiff.grading.ch05", "checks_path": None, "preload": [],
+        "tripwires": ["autodiff.graph.topological_order"],
+    }
+    with Runner(Limits(timeout=20), mode="fork") as runner:
+        result = runner.run(job)
+    assert result.ending() is None, result
+    assert result.output.splitlines() == [
+        "3 1", "refused: autodiff.graph.topological_order may not be used in this exercise", "3 1",
+    ]
+
+
 # -- chapter 5: the oracles against independent engines ----------------------------------------
 
 

@@ -168,23 +168,49 @@ def _tripwire(dotted: str) -> Any:
     return forbidden
 
 
-def _set_tripwires(names: list[str]) -> None:
-    """Replace forbidden callables (``autodiff.graph.topological_order``) by ones that raise."""
-    for dotted in names:
-        parts = dotted.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
+class _Tripwires:
+    """Forbidden callables (``autodiff.graph.topological_order``), swapped for ones that raise.
+
+    Armed while the student's code runs (answer cells and the checks' cases) and disarmed for the
+    notebook's own cells, which may demonstrate the very function an exercise asks students to
+    rebuild without. Arming also swaps any name in the namespace bound to the real function (an
+    import cell's ``from autodiff.functional import vjp``), so an earlier import is no way around it.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.swaps: list[tuple[Any, str, Any, Any]] = []  # (owner, attribute, real, tripwire)
+        for dotted in names:
+            parts = dotted.split(".")
+            for cut in range(len(parts) - 1, 0, -1):
+                try:
+                    owner: Any = importlib.import_module(".".join(parts[:cut]))
+                except ImportError:
+                    continue
+                try:
+                    for attr in parts[cut:-1]:
+                        owner = getattr(owner, attr)
+                    if hasattr(owner, parts[-1]):
+                        self.swaps.append((owner, parts[-1], getattr(owner, parts[-1]), _tripwire(dotted)))
+                except (AttributeError, TypeError):
+                    pass
+                break
+
+    def _swap(self, ns: dict[str, Any], armed: bool) -> None:
+        for owner, attr, real, wire in self.swaps:
+            old, new = (real, wire) if armed else (wire, real)
             try:
-                owner: Any = importlib.import_module(".".join(parts[:cut]))
-            except ImportError:
-                continue
-            try:
-                for attr in parts[cut:-1]:
-                    owner = getattr(owner, attr)
-                if hasattr(owner, parts[-1]):
-                    setattr(owner, parts[-1], _tripwire(dotted))
+                setattr(owner, attr, new)
             except (AttributeError, TypeError):
                 pass
-            break
+            for name, value in list(ns.items()):
+                if value is old:
+                    ns[name] = new
+
+    def arm(self, ns: dict[str, Any]) -> None:
+        self._swap(ns, armed=True)
+
+    def disarm(self, ns: dict[str, Any]) -> None:
+        self._swap(ns, armed=False)
 
 
 def execute(job: dict[str, Any], results_fd: int = RESULTS_FD) -> None:
@@ -210,7 +236,7 @@ def execute(job: dict[str, Any], results_fd: int = RESULTS_FD) -> None:
 
         preload(job.get("preload", []))
         chapter = _load_chapter(job)
-        _set_tripwires(job.get("tripwires", []))
+        tripwires = _Tripwires(job.get("tripwires", []))
         _set_limits(job["limits"])
         budget = _Budget(int(job["limits"]["output_bytes"]))
         sys.stdout = _CappedWriter(1, budget)
@@ -241,6 +267,10 @@ def execute(job: dict[str, Any], results_fd: int = RESULTS_FD) -> None:
                                  "message": "not run: the exercise's time budget was spent"})
             continue
         _report(results_fd, {"ev": "cell", "key": key, "state": "start"})
+        if cell.get("answer") is None:
+            tripwires.disarm(ns)
+        else:
+            tripwires.arm(ns)
         try:
             code = compile(cell["source"], f"<{cell['label']}>", "exec")
             with alarm(min(item_cap, left)):
@@ -257,6 +287,7 @@ def execute(job: dict[str, Any], results_fd: int = RESULTS_FD) -> None:
         else:
             _report(results_fd, {"ev": "cell", "key": key, "state": "done"})
 
+    tripwires.arm(ns)
     for case in job["cases"]:
         left = time_left()
         if left <= 0:
