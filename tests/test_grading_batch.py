@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from autodiff.grading.batch import Batch
+from autodiff.grading.feedback import student_feedback
 from autodiff.grading.generate import generate
 from autodiff.grading.registry import STATUSES, forget_chapter, load_checks_file
 from autodiff.grading.runner import Limits
@@ -219,6 +220,20 @@ def test_hidden_inputs_stay_out_of_student_feedback(toy_batch: dict) -> None:
     hidden_labels = [c["label"] for e in report["exercises"] for chk in e["checks"] if chk["hidden"] for c in chk["cases"]]
     assert hidden_labels and not any(label in feedback for label in hidden_labels)
     assert "wrong result on 5 of 5 random inputs" in feedback
+
+
+def test_student_feedback_shows_public_failures_like_the_notebook_check(toy_batch: dict) -> None:
+    """A failing public case gets its message, expected and got, and the hint the in-notebook table shows."""
+    feedback = (toy_batch["out"] / "always_equal.md").read_text()
+    public = feedback.split("## Exercise 90.1")[1].split("## Exercise 90.2")[0]
+    assert "- public check `square_public` (0/1): fail" in public, public
+    assert "square(3): fail: got a AlwaysEqual object" in public and "\n    hint: x * x\n" in public, public
+    report = json.loads((toy_batch["out"] / "always_equal.json").read_text())
+    case = report["exercises"][0]["checks"][0]["cases"][0]
+    assert case["hint"] == "x * x"
+    # A plain wrong number is shown with what was expected, as in the notebook's table.
+    case.update(status="fail", message="off by 1", expected="9", got="10")
+    assert "  - square(3): fail: off by 1\n    (expected `9`, got `10`)\n    hint: x * x" in student_feedback(report)
 
 
 def test_the_batch_is_parallel_and_bounded_in_time(toy_batch: dict) -> None:

@@ -114,7 +114,8 @@ def _check_json(result: CheckResult) -> dict[str, Any]:
     del data["exercise"]
     data["max"] = data.pop("max_points")
     for case in data["cases"]:
-        del case["hint"]  # the hints are in the check file; the report has the messages
+        if not case["hint"]:
+            del case["hint"]
     return data
 
 

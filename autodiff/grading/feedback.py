@@ -99,8 +99,9 @@ def _hidden_summary(check: Mapping[str, Any]) -> str:
 def student_feedback(report: Mapping[str, Any]) -> str:
     """Markdown feedback for one submission, from its JSON report, with hidden inputs left out.
 
-    Public checks show their cases and messages; hidden checks only say how many random inputs
-    failed and how (the inputs and expected values stay with the instructor).
+    Public checks show their failing cases as the in-notebook check does (message, expected and
+    got, hint); hidden checks only say how many random inputs failed and how (the inputs and
+    expected values stay with the instructor).
 
     >>> report = {"submission": "alice.ipynb", "total": 1, "max": 3, "exercises": [
     ...     {"id": "0.1", "title": "Squares", "points": 1, "max": 3, "status": "fail", "checks": [
@@ -133,5 +134,9 @@ def student_feedback(report: Mapping[str, Any]) -> str:
                 for case in check.get("cases", []):
                     if case.get("status") != "pass":
                         lines.append(f"  - {case['label']}: {case['status']}: {case.get('message', '')}")
+                        if case.get("status") == "fail" and case.get("expected") and case.get("got"):
+                            lines.append(f"    (expected `{_clip(case['expected'], 80)}`, got `{_clip(case['got'], 80)}`)")
+                        if case.get("hint"):
+                            lines.append(f"    hint: {case['hint']}")
         lines.append("")
     return "\n".join(lines)
