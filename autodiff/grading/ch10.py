@@ -174,6 +174,9 @@ def bytes_random(rng: random.Random) -> list[Case]:
 
 #: Arrays recorded per layer by each kind of layer of 10.2.
 ARRAYS_PER_LAYER = {"tanh": 1, "scale": 2, "linear": 3}
+#: What each kind of layer of 10.2 computes, as the case labels show it ("linear" here is a dense
+#: layer with its tanh, three arrays; 10.1's linear layer h @ W + b is two).
+LAYER_FORMULA = {"tanh": "tanh(h)", "scale": "tanh(h * w)", "linear": "tanh(h @ W + b)"}
 
 
 def _base(array: Any) -> Any:
@@ -316,7 +319,7 @@ def _within_memory(got: Any, expected: Any) -> str | None:
 
 
 def _chain_case(spec: dict[str, Any], k: int, memory_too: bool, hint: str = "") -> Case:
-    label = (f"{spec['n']} {spec['kind']} layers, batch {spec['batch']}, width {spec['width']}, "
+    label = (f"{spec['n']} layers {LAYER_FORMULA[spec['kind']]}, batch {spec['batch']}, width {spec['width']}, "
              f"{k} segments (seed {spec['seed']})")
     values = _expected_chain(spec)
     if not memory_too:
